@@ -1,0 +1,58 @@
+"""The Task protocol and the task registry.
+
+A task is a named problem family: skills, a seed set the student warms up on, a held-out
+``val`` split (feedback to the teacher) and a ``test`` split (reported, never shown to the
+teacher), a prompt format and a verifier.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from envs.records import Item, Skill
+from students.registry import Registry
+
+SPLIT_NAMES = ("seed", "val", "test")
+
+
+@runtime_checkable
+class Task(Protocol):
+    id: str
+    description: str  # the prompt format in words, for LLM engines and the README
+    skills: tuple[Skill, ...]
+
+    def split(self, name: str) -> tuple[Item, ...]:
+        """The fixed, seeded items of ``"seed"``, ``"val"`` or ``"test"``."""
+        ...
+
+    def score(self, reference: str, prediction: str) -> bool:
+        """The verifier: is ``prediction`` a right answer when ``reference`` is?"""
+        ...
+
+    def oracle(self, skill: str, prompt: str) -> str | None:
+        """The right answer to a prompt when the task can compute it, else None."""
+        ...
+
+
+@runtime_checkable
+class ProceduralTask(Task, Protocol):
+    """A task with seeded generators: the ``procedural`` engine uses them."""
+
+    def generate(
+        self, skill: str, n: int, *, seed: int, difficulty: int | None = None
+    ) -> list[Item]:
+        """``n`` fresh items of ``skill``; ``difficulty`` (1 = easiest) turns the knob."""
+        ...
+
+
+TASKS: Registry[Task] = Registry("task")
+
+
+def make(id: str, **kwargs) -> Task:
+    """Build a registered task, e.g. ``make("arith-v0")``."""
+    _load_builtins()
+    return TASKS.make(id, **kwargs)
+
+
+def _load_builtins() -> None:
+    import envs.arith  # noqa: F401
