@@ -1,0 +1,3 @@
+"""Built-in engines; importing this package registers them."""
+
+from agents.engines import procedural  # noqa: F401

@@ -1,0 +1,206 @@
+"""The run loop, where teacher and environment meet; every iteration lands in the history.
+
+    observe -> plan -> [steer] -> generate -> check -> train -> observe ...
+
+One iteration is written in one transaction after the student's checkpoint is saved, so a
+run killed at any point resumes from its last completed iteration and ends with the same
+numbers as an uninterrupted run (every random draw comes from ``derive_seed``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from agents.config import RunConfig
+from agents.engine import Engine, make_engine
+from agents.policy import Policy, make_policy
+from agents.versions import package_versions
+from envs.environment import LEVELS, EnvConfig
+from envs.history import History
+from envs.queries import kept_examples, last_iteration, past_accuracies, policy_state, profile, run_row
+from envs.records import Observation, Plan, SkillProfile
+from envs.runlog import IterationRecord, RunLog, new_run_id, now
+from envs.task import make
+from students import make_student
+from students.errors import ConfigError
+from students.seeding import derive_seed
+
+Steer = Callable[[Plan, Observation], Plan]
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: str
+    status: str
+    iterations: int
+    start_val: SkillProfile
+    start_test: SkillProfile
+    end_val: SkillProfile
+    end_test: SkillProfile
+    examples_used: int
+
+
+@dataclass
+class Session:
+    """The live objects of one run."""
+
+    config: RunConfig
+    log: RunLog
+    env: object
+    policy: Policy
+    engine: Engine
+    checkpoints: Path
+
+
+def start_run(config: RunConfig, history: History, *, progress: bool = True,
+              steer: Steer | None = None, stop: threading.Event | None = None,
+              run_id: str | None = None) -> RunSummary:
+    """Start a new run from ``config`` and run it to the end (or until ``stop`` is set)."""
+    run_id = run_id or new_run_id()
+    checkpoints = Path(config.checkpoint_dir) / run_id
+    summary = {"task": config.task.id, "level": config.teacher.level,
+               "policy": config.teacher.policy, "engine": config.teacher.engine,
+               "student": config.student.id, "seed": config.seed,
+               "iterations": config.iterations, "budget": config.teacher.budget,
+               "checkpoint_dir": str(checkpoints)}
+    session = _session(config, None, checkpoints, progress)  # fail on bad ids before recording
+    session.log = RunLog.create(history, run_id, config=config.to_dict(), summary=summary,
+                                versions=package_versions())
+    return _guarded(session, lambda: _begin(session, progress, steer, stop))
+
+
+def resume_run(run_id: str, history: History, *, progress: bool = True,
+               steer: Steer | None = None, stop: threading.Event | None = None) -> RunSummary:
+    """Continue a run from its last completed iteration."""
+    row = run_row(history, run_id)
+    if row["status"] == "completed":
+        raise ConfigError(f"run {run_id} is already completed; nothing to resume")
+    config = RunConfig.from_dict(row["config"])
+    session = _session(config, RunLog(history, run_id), Path(row["checkpoint_dir"]), progress)
+    last = last_iteration(history, run_id)
+    session.log.drop_after(-1 if last is None else last)
+    session.log.set_status("running", f"resumed after iteration {last}")
+    if last is None:
+        return _guarded(session, lambda: _begin(session, progress, steer, stop))
+    return _guarded(session, lambda: _continue(session, last, progress, steer, stop))
+
+
+def _session(config: RunConfig, log: RunLog | None, checkpoints: Path, progress: bool) -> Session:
+    task = make(config.task.id, **config.task.options)
+    student = make_student(config.student.id, seed=config.seed, **config.student.options)
+    env_config = EnvConfig(regime=config.student.regime, checks=config.checks)
+    env = LEVELS.make(config.teacher.level, task=task, student=student, config=env_config,
+                      progress=progress)
+    policy = make_policy(config.teacher.policy, seed=config.seed, **config.teacher.policy_options)
+    engine = make_engine(config.teacher.engine, task=task, seed=config.seed,
+                         **config.teacher.engine_options)
+    return Session(config, log, env, policy, engine, checkpoints)  # type: ignore[arg-type]
+
+
+def _guarded(session: Session, body: Callable[[], RunSummary]) -> RunSummary:
+    """Record a failure or an interrupt in the run's status before letting it propagate."""
+    try:
+        return body()
+    except KeyboardInterrupt:
+        session.log.set_status("stopped", "interrupted")
+        raise
+    except Exception as e:
+        session.log.set_status("failed", f"{type(e).__name__}: {e}")
+        raise
+
+
+def _begin(session: Session, progress: bool, steer: Steer | None,
+           stop: threading.Event | None) -> RunSummary:
+    started = now()
+    session.log.set_phase("evaluate", 0)
+    obs = session.env.reset(seed=session.config.seed)
+    _save_and_record(session, IterationRecord(
+        0, started, now(), dict(session.env.timings), session.env.val, session.env.test,
+        policy_state=session.policy.state()))
+    return _loop(session, 0, obs, progress, steer, stop)
+
+
+def _continue(session: Session, last: int, progress: bool, steer: Steer | None,
+              stop: threading.Event | None) -> RunSummary:
+    history, run_id, task = session.log.history, session.log.run_id, session.env.task
+    session.env.student.load(_checkpoint(session, last))
+    before = profile(history, task, run_id, last - 1, "val") if last > 0 else None
+    before_test = profile(history, task, run_id, last - 1, "test") if last > 0 else None
+    obs = session.env.restore(
+        seed=session.config.seed, iteration=last,
+        val=profile(history, task, run_id, last, "val", before),
+        test=profile(history, task, run_id, last, "test", before_test),
+        accumulated=kept_examples(history, run_id, last),
+        past=past_accuracies(history, run_id, last))
+    session.policy.load_state(policy_state(history, run_id, last))
+    return _loop(session, last, obs, progress, steer, stop)
+
+
+def _loop(session: Session, last: int, obs: Observation, progress: bool, steer: Steer | None,
+          stop: threading.Event | None) -> RunSummary:
+    """Iterations ``last + 1 .. config.iterations``, each: plan, steer, generate, step."""
+    cfg, log, env = session.config, session.log, session.env
+    bar = tqdm(total=cfg.iterations, initial=last, desc="iterations", disable=not progress)
+    for t in range(last + 1, cfg.iterations + 1):
+        if stop is not None and stop.is_set():
+            log.set_status("stopped", f"stopped before iteration {t}")
+            break
+        started = now()
+        log.set_phase("plan", t)
+        t0 = time.perf_counter()
+        plan = session.policy.plan(obs, cfg.teacher.budget)
+        if steer is not None:
+            plan = steer(plan, obs)
+        t1 = time.perf_counter()
+        log.set_phase("generate", t)
+        examples = session.engine.generate(plan, obs, iteration=t, seed=derive_seed(cfg.seed, "engine"))
+        t2 = time.perf_counter()
+        env.on_phase = lambda phase, t=t: log.set_phase(phase, t)
+        result = env.step(examples)
+        timings = {"plan": t1 - t0, "generate": t2 - t1, **result.timings}
+        _save_and_record(session, IterationRecord(
+            t, started, now(), timings, result.observation.val, result.test, plan,
+            result.verdicts, result.train, result.reward, len(env.accumulated),
+            policy_state=session.policy.state()))
+        obs = result.observation
+        bar.update(1)
+        bar.write(_line(t, cfg.iterations, result, len(examples)))
+    else:
+        log.set_status("completed")
+    bar.close()
+    log.set_phase("done", env.iteration)
+    return RunSummary(log.run_id, "completed" if env.iteration == cfg.iterations else "stopped",
+                      env.iteration, *_ends(session), len(env.accumulated))
+
+
+def _save_and_record(session: Session, record: IterationRecord) -> None:
+    path = _checkpoint(session, record.iteration)
+    session.env.student.save(path)
+    session.log.record_iteration(replace(record, checkpoint=str(path)))
+    old = _checkpoint(session, record.iteration - 2)
+    if record.iteration >= 2 and old.exists():  # keep the last two: resume needs only the last
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _checkpoint(session: Session, iteration: int) -> Path:
+    return session.checkpoints / f"iter-{iteration:03d}"
+
+
+def _ends(session: Session) -> tuple[SkillProfile, SkillProfile, SkillProfile, SkillProfile]:
+    history, run_id, task = session.log.history, session.log.run_id, session.env.task
+    return (profile(history, task, run_id, 0, "val"), profile(history, task, run_id, 0, "test"),
+            session.env.val, session.env.test)
+
+
+def _line(t: int, total: int, result, generated: int) -> str:
+    kept = sum(v.kept for v in result.verdicts)
+    return (f"iteration {t}/{total}: val {result.observation.val.mean_accuracy:.1%} "
+            f"({result.reward:+.1%}), test {result.test.mean_accuracy:.1%}, "
+            f"{kept}/{generated} examples kept")

@@ -1,0 +1,129 @@
+"""Numbered schema migrations for the DuckDB history (after simonw/llm).
+
+Each migration runs once, in order, inside the transaction that records it in
+``_migrations``; a history file from an older version opens in a newer one. Add new
+migrations with the next free number; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+MIGRATIONS: list[tuple[int, str, Migration]] = []
+
+
+def migration(number: int, name: str) -> Callable[[Migration], Migration]:
+    def register(fn: Migration) -> Migration:
+        if any(n == number for n, _, _ in MIGRATIONS):
+            raise RuntimeError(f"migration number {number} ({name!r}) is used twice")
+        MIGRATIONS.append((number, name, fn))
+        MIGRATIONS.sort(key=lambda m: m[0])
+        return fn
+
+    return register
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every pending migration; returns the numbers applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations"
+        " (number INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT now())"
+    )
+    done = {row[0] for row in con.execute("SELECT number FROM _migrations").fetchall()}
+    applied = []
+    for number, name, fn in MIGRATIONS:
+        if number in done:
+            continue
+        fn(con)
+        con.execute("INSERT INTO _migrations (number, name) VALUES (?, ?)", [number, name])
+        applied.append(number)
+    return applied
+
+
+def pending(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the file lacks a migration this version knows (read-only check)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "_migrations" not in tables:
+        return True
+    done = {row[0] for row in con.execute("SELECT number FROM _migrations").fetchall()}
+    return any(number not in done for number, _, _ in MIGRATIONS)
+
+
+@migration(1, "runs, iterations, scores, plans, examples, answers")
+def _m001_core(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE runs (
+            run_id VARCHAR PRIMARY KEY,
+            created_at TIMESTAMP DEFAULT now(),
+            updated_at TIMESTAMP DEFAULT now(),
+            status VARCHAR,            -- running | completed | failed | stopped
+            task VARCHAR, level VARCHAR, policy VARCHAR, engine VARCHAR, student VARCHAR,
+            seed INTEGER, iterations INTEGER, budget INTEGER,
+            config JSON, versions JSON,
+            checkpoint_dir VARCHAR,
+            phase VARCHAR, phase_iteration INTEGER, phase_progress DOUBLE,
+            heartbeat_at TIMESTAMP,
+            message VARCHAR
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE iterations (
+            run_id VARCHAR, iteration INTEGER,
+            started_at TIMESTAMP, ended_at TIMESTAMP,
+            t_evaluate DOUBLE, t_plan DOUBLE, t_generate DOUBLE, t_check DOUBLE,
+            t_train DOUBLE, t_total DOUBLE,
+            examples_generated INTEGER, examples_kept INTEGER, examples_used INTEGER,
+            loss_first DOUBLE, loss_last DOUBLE,
+            reward DOUBLE, val_mean DOUBLE, test_mean DOUBLE,
+            checkpoint VARCHAR, policy_state JSON
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE skill_scores (
+            run_id VARCHAR, iteration INTEGER, split VARCHAR, skill VARCHAR,
+            n INTEGER, correct INTEGER, accuracy DOUBLE, change DOUBLE
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE plans (
+            run_id VARCHAR, iteration INTEGER, reasoning VARCHAR, "values" JSON,
+            edited_by VARCHAR, total INTEGER
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE allocations (
+            run_id VARCHAR, iteration INTEGER, skill VARCHAR, subskill VARCHAR, count INTEGER
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE examples (
+            run_id VARCHAR, iteration INTEGER, seq INTEGER,
+            skill VARCHAR, subskill VARCHAR, prompt VARCHAR, answer VARCHAR,
+            engine VARCHAR, call_id VARCHAR, kept BOOLEAN, reason VARCHAR
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE answers (
+            run_id VARCHAR, iteration INTEGER, split VARCHAR, item_id VARCHAR,
+            skill VARCHAR, prediction VARCHAR, correct BOOLEAN
+        )
+        """
+    )
+    # No secondary indexes: rows arrive clustered by run and iteration, so DuckDB's zone maps
+    # already prune; ART indexes would only slow the per-iteration bulk inserts.

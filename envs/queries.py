@@ -1,0 +1,97 @@
+"""Reads of the history used by the command line, resume and the app."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from envs.history import History
+from envs.records import Answer, Example, SkillProfile
+from envs.evaluation import score_answers
+from envs.task import Task
+from students.errors import HistoryError
+
+
+def list_runs(history: History) -> pd.DataFrame:
+    """Every run with its last completed iteration and final mean accuracies."""
+    return history.frame(
+        """
+        SELECT r.run_id, r.status, r.task, r.level, r.policy, r.engine, r.student, r.seed,
+               r.iterations, r.budget, r.created_at, r.updated_at, r.phase, r.message,
+               i.iteration AS last_iteration, i.val_mean, i.test_mean, i.examples_used
+        FROM runs r LEFT JOIN (
+            SELECT * FROM iterations QUALIFY row_number() OVER
+                (PARTITION BY run_id ORDER BY iteration DESC) = 1
+        ) i USING (run_id)
+        ORDER BY r.created_at DESC
+        """
+    )
+
+
+def run_row(history: History, run_id: str) -> dict[str, Any]:
+    """The run's row as a dict (config and versions parsed); HistoryError if unknown."""
+    frame = history.frame("SELECT * FROM runs WHERE run_id = ?", [run_id])
+    if frame.empty:
+        known = [r[0] for r in history.rows("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 5")]
+        hint = f" (recent: {', '.join(known)})" if known else " (the history has no runs)"
+        raise HistoryError(f"no run {run_id!r} in {history.path}{hint}")
+    row = frame.iloc[0].to_dict()
+    for key in ("config", "versions"):
+        row[key] = json.loads(row[key]) if row.get(key) else {}
+    return row
+
+
+def last_iteration(history: History, run_id: str) -> int | None:
+    return history.scalar("SELECT max(iteration) FROM iterations WHERE run_id = ?", [run_id])
+
+
+def iterations(history: History, run_id: str) -> pd.DataFrame:
+    return history.frame("SELECT * FROM iterations WHERE run_id = ? ORDER BY iteration", [run_id])
+
+
+def skill_scores(history: History, run_id: str) -> pd.DataFrame:
+    return history.frame(
+        "SELECT iteration, split, skill, n, correct, accuracy, change FROM skill_scores"
+        " WHERE run_id = ? ORDER BY iteration, split, skill", [run_id])
+
+
+def row_counts(history: History, run_id: str) -> dict[str, int]:
+    """Rows per table for one run (resume must neither duplicate nor lose any)."""
+    tables = ("iterations", "skill_scores", "plans", "allocations", "examples", "answers")
+    return {t: history.scalar(f"SELECT count(*) FROM {t} WHERE run_id = ?", [run_id])
+            for t in tables}
+
+
+def kept_examples(history: History, run_id: str, upto: int) -> list[Example]:
+    rows = history.rows(
+        "SELECT prompt, answer, skill, subskill, engine, iteration, call_id FROM examples"
+        " WHERE run_id = ? AND kept AND iteration <= ? ORDER BY iteration, seq", [run_id, upto])
+    return [Example(*row) for row in rows]
+
+
+def profile(history: History, task: Task, run_id: str, iteration: int, split: str,
+            previous: SkillProfile | None = None) -> SkillProfile:
+    """Rebuild a recorded SkillProfile (with every answer) from the answers table."""
+    items = {item.id: item for item in task.split(split)}
+    rows = history.rows(
+        "SELECT item_id, prediction, correct FROM answers WHERE run_id = ? AND iteration = ?"
+        " AND split = ? ORDER BY item_id", [run_id, iteration, split])
+    order = {item_id: k for k, item_id in enumerate(items)}
+    rows.sort(key=lambda r: order.get(r[0], len(order)))
+    answers = tuple(Answer(items[i], p, bool(c)) for i, p, c in rows if i in items)
+    return SkillProfile(split, score_answers(task, answers, previous), answers)
+
+
+def past_accuracies(history: History, run_id: str, before: int) -> list[dict[str, float]]:
+    frame = history.frame(
+        "SELECT iteration, skill, accuracy FROM skill_scores WHERE run_id = ? AND split = 'val'"
+        " AND iteration < ? ORDER BY iteration", [run_id, before])
+    return [dict(zip(g.skill, g.accuracy)) for _, g in frame.groupby("iteration", sort=True)]
+
+
+def policy_state(history: History, run_id: str, iteration: int) -> dict[str, Any]:
+    raw = history.scalar(
+        "SELECT policy_state FROM iterations WHERE run_id = ? AND iteration = ?", [run_id, iteration])
+    return json.loads(raw) if raw else {}

@@ -1,0 +1,71 @@
+"""A run's report, computed from the history alone: per-skill start/end accuracy, per-iteration
+series and phase timings, and the loop overhead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from envs.history import History
+from envs.queries import iterations, run_row, skill_scores
+
+CORE_PHASES = ("evaluate", "train", "generate")
+
+
+def run_report(history: History, run_id: str) -> dict[str, Any]:
+    """A JSON-able report of one run (what ``curriculab show --json`` prints)."""
+    row = run_row(history, run_id)
+    its, scores = iterations(history, run_id), skill_scores(history, run_id)
+    series = []
+    for _, it in its.iterrows():
+        at = scores[scores.iteration == it.iteration]
+        series.append({
+            "iteration": int(it.iteration),
+            "examples_used": int(it.examples_used),
+            "examples_generated": int(it.examples_generated),
+            "examples_kept": int(it.examples_kept),
+            "timings": {p: round(float(it[f"t_{p}"]), 4) for p in
+                        ("evaluate", "plan", "generate", "check", "train")},
+            "seconds": round(float(it.t_total), 4),
+            "reward": None if it.reward != it.reward or it.reward is None else float(it.reward),
+            **{split: {s.skill: float(s.accuracy) for s in at[at.split == split].itertuples()}
+               for split in ("val", "test")},
+            "val_mean": float(it.val_mean), "test_mean": float(it.test_mean),
+        })
+    return {
+        "run": {k: _plain(row[k]) for k in ("run_id", "status", "task", "level", "policy",
+                                            "engine", "student", "seed", "iterations", "budget",
+                                            "created_at", "message")},
+        "config": row["config"], "versions": row["versions"],
+        "iterations": series,
+        "skills": skill_table(series),
+        "overhead": overhead(its),
+    }
+
+
+def skill_table(series: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per skill: val and test accuracy at the first and the last recorded iteration."""
+    if not series:
+        return []
+    first, last = series[0], series[-1]
+    return [{"skill": skill, "val_start": first["val"].get(skill), "val_end": last["val"].get(skill),
+             "test_start": first["test"].get(skill), "test_end": last["test"].get(skill)}
+            for skill in first["val"]]
+
+
+def overhead(its) -> dict[str, float] | None:
+    """Wall time outside evaluate, train and generate, as seconds and a fraction of the run."""
+    if its.empty:
+        return None
+    wall = (its.ended_at.max() - its.started_at.min()).total_seconds()
+    core = float(sum(its[f"t_{p}"].sum() for p in CORE_PHASES))
+    return {"wall_s": round(wall, 3), "core_s": round(core, 3),
+            "overhead_s": round(wall - core, 3),
+            "overhead_fraction": round((wall - core) / wall, 4) if wall > 0 else 0.0}
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value

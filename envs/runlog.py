@@ -1,0 +1,161 @@
+"""Writes of one run into the history: the run row, live phase, and one transaction per iteration.
+
+An iteration lands whole or not at all, so a run killed at any moment leaves the history at
+its last completed iteration, which is where ``--resume`` continues.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+
+from envs.history import History, insert_frame
+from envs.records import Plan, SkillProfile, Verdict
+from students.base import TrainReport
+
+PHASES = ("evaluate", "plan", "generate", "check", "train")
+TABLES = ("iterations", "skill_scores", "plans", "allocations", "examples", "answers")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_run_id() -> str:
+    return time.strftime("run-%Y%m%d-%H%M%S-", time.gmtime()) + secrets.token_hex(2)
+
+
+@dataclass(frozen=True, slots=True)
+class IterationRecord:
+    """Everything one completed iteration adds to the history."""
+
+    iteration: int
+    started_at: datetime
+    ended_at: datetime
+    timings: Mapping[str, float]
+    val: SkillProfile
+    test: SkillProfile
+    plan: Plan | None = None
+    verdicts: Sequence[Verdict] = ()
+    train: TrainReport | None = None
+    reward: float | None = None
+    examples_used: int = 0
+    checkpoint: str | None = None
+    policy_state: Mapping[str, Any] = field(default_factory=dict)
+
+
+class RunLog:
+    """The writer for one run."""
+
+    def __init__(self, history: History, run_id: str) -> None:
+        self.history, self.run_id = history, run_id
+
+    @classmethod
+    def create(cls, history: History, run_id: str, *, config: Mapping[str, Any],
+               summary: Mapping[str, Any], versions: Mapping[str, str]) -> RunLog:
+        """Insert the run row; ``summary`` holds task, level, policy, engine, student, seed,
+        iterations, budget and checkpoint_dir."""
+        columns = ["run_id", "status", "config", "versions", *summary]
+        values = [run_id, "running", json.dumps(config), json.dumps(versions), *summary.values()]
+        marks = ", ".join("?" for _ in columns)
+        with history.transaction() as con:
+            con.execute(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({marks})", values)
+        return cls(history, run_id)
+
+    def set_status(self, status: str, message: str | None = None) -> None:
+        with self.history.transaction() as con:
+            con.execute(
+                "UPDATE runs SET status = ?, message = ?, updated_at = ?, heartbeat_at = ?"
+                " WHERE run_id = ?", [status, message, now(), now(), self.run_id])
+
+    def set_phase(self, phase: str, iteration: int, progress: float | None = None) -> None:
+        """Live progress for watchers (the app's Live view)."""
+        with self.history.transaction() as con:
+            con.execute(
+                "UPDATE runs SET phase = ?, phase_iteration = ?, phase_progress = ?,"
+                " heartbeat_at = ? WHERE run_id = ?",
+                [phase, iteration, progress, now(), self.run_id])
+
+    def drop_after(self, iteration: int) -> None:
+        """Remove any rows past ``iteration`` (a resume starts from a clean boundary)."""
+        with self.history.transaction() as con:
+            for table in TABLES:
+                con.execute(f"DELETE FROM {table} WHERE run_id = ? AND iteration > ?",
+                            [self.run_id, iteration])
+
+    def record_iteration(self, rec: IterationRecord) -> None:
+        """Write one completed iteration in a single transaction."""
+        frames = {
+            "iterations": self._iteration_frame(rec),
+            "skill_scores": self._scores_frame(rec),
+            "answers": self._answers_frame(rec),
+            "examples": self._examples_frame(rec),
+        }
+        if rec.plan is not None:
+            frames["plans"] = pd.DataFrame([{
+                "run_id": self.run_id, "iteration": rec.iteration,
+                "reasoning": rec.plan.reasoning, "values": json.dumps(dict(rec.plan.values), default=str),
+                "edited_by": rec.plan.edited_by, "total": rec.plan.total}])
+            frames["allocations"] = self._allocations_frame(rec.iteration, rec.plan)
+        with self.history.transaction() as con:
+            for table, frame in frames.items():
+                insert_frame(con, table, frame)
+            con.execute("UPDATE runs SET updated_at = ?, heartbeat_at = ? WHERE run_id = ?",
+                        [now(), now(), self.run_id])
+
+    # -- frames ------------------------------------------------------------------------
+    def _iteration_frame(self, rec: IterationRecord) -> pd.DataFrame:
+        t = {f"t_{p}": float(rec.timings.get(p, 0.0)) for p in PHASES}
+        kept = sum(v.kept for v in rec.verdicts)
+        return pd.DataFrame([{
+            "run_id": self.run_id, "iteration": rec.iteration,
+            "started_at": rec.started_at, "ended_at": rec.ended_at, **t,
+            "t_total": (rec.ended_at - rec.started_at).total_seconds(),
+            "examples_generated": len(rec.verdicts), "examples_kept": kept,
+            "examples_used": rec.examples_used,
+            "loss_first": rec.train.loss_first if rec.train else None,
+            "loss_last": rec.train.loss_last if rec.train else None,
+            "reward": rec.reward, "val_mean": rec.val.mean_accuracy,
+            "test_mean": rec.test.mean_accuracy, "checkpoint": rec.checkpoint,
+            "policy_state": json.dumps(dict(rec.policy_state), default=str)}])
+
+    def _scores_frame(self, rec: IterationRecord) -> pd.DataFrame:
+        return pd.DataFrame([
+            {"run_id": self.run_id, "iteration": rec.iteration, "split": p.split,
+             "skill": s.skill, "n": s.n, "correct": s.correct, "accuracy": s.accuracy,
+             "change": s.change}
+            for p in (rec.val, rec.test) for s in p.scores])
+
+    def _answers_frame(self, rec: IterationRecord) -> pd.DataFrame:
+        return pd.DataFrame([
+            {"run_id": self.run_id, "iteration": rec.iteration, "split": p.split,
+             "item_id": a.item.id, "skill": a.item.skill, "prediction": a.prediction,
+             "correct": a.correct}
+            for p in (rec.val, rec.test) for a in p.answers])
+
+    def _examples_frame(self, rec: IterationRecord) -> pd.DataFrame:
+        return pd.DataFrame([
+            {"run_id": self.run_id, "iteration": rec.iteration, "seq": i,
+             "skill": v.example.skill, "subskill": v.example.subskill,
+             "prompt": v.example.prompt, "answer": v.example.answer,
+             "engine": v.example.engine, "call_id": v.example.call_id,
+             "kept": v.kept, "reason": v.reason}
+            for i, v in enumerate(rec.verdicts)])
+
+    def _allocations_frame(self, iteration: int, plan: Plan) -> pd.DataFrame:
+        rows = []
+        for skill, count in plan.allocations.items():
+            subs = plan.subskills.get(skill) or {}
+            rows += [{"run_id": self.run_id, "iteration": iteration, "skill": skill,
+                      "subskill": sub, "count": int(c)} for sub, c in subs.items()]
+            if not subs:
+                rows.append({"run_id": self.run_id, "iteration": iteration, "skill": skill,
+                             "subskill": None, "count": int(count)})
+        return pd.DataFrame(rows)

@@ -1,0 +1,79 @@
+"""The ``curriculab`` command line. Errors print one line and exit with code 2."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from students.errors import CurriculabError
+
+DEFAULT_DB = "curriculab.duckdb"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="curriculab", description="Teach a student model skill by skill.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    db = {"default": os.environ.get("CURRICULAB_DB", DEFAULT_DB),
+          "help": "history file (default: $CURRICULAB_DB or ./curriculab.duckdb)"}
+
+    run = sub.add_parser("run", help="run a teaching loop (defaults: the offline demo)")
+    run.add_argument("--config", help="a .toml or .json run config; flags override it")
+    run.add_argument("--task", help="task id (default arith-v0)")
+    run.add_argument("--level", help="environment level (default skill-list)")
+    run.add_argument("--policy", help="teacher policy id (default weakest)")
+    run.add_argument("--engine", help="example engine id (default procedural)")
+    run.add_argument("--student", help="student id (default tiny-gpt)")
+    run.add_argument("--student-opt", action="append", default=[], metavar="KEY=VALUE",
+                     help="a student option, repeatable")
+    run.add_argument("--regime", choices=["continue", "retrain"], help="training regime")
+    run.add_argument("--iterations", type=_positive, help="teaching iterations")
+    run.add_argument("--budget", type=_positive, help="examples per iteration")
+    run.add_argument("--seed", type=int, help="run seed")
+    run.add_argument("--checkpoints", help="folder for student checkpoints (default ./runs)")
+    run.add_argument("--resume", metavar="RUN_ID", help="continue a killed or stopped run")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--db", **db)
+
+    runs = sub.add_parser("runs", help="list runs")
+    runs.add_argument("--db", **db)
+
+    show = sub.add_parser("show", help="a run's skill table")
+    show.add_argument("run_id")
+    show.add_argument("--json", action="store_true", help="machine-readable, per iteration")
+    show.add_argument("--db", **db)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from ui import commands
+
+    try:
+        return commands.HANDLERS[args.command](args)
+    except CurriculabError as e:
+        print(f"curriculab: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("curriculab: interrupted", file=sys.stderr)
+        return 130
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""What each ``curriculab`` subcommand does, given parsed arguments."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from agents.config import RunConfig
+from agents.runner import resume_run, start_run
+from envs.history import History
+from envs.queries import list_runs
+from envs.report import run_report
+from students.errors import ConfigError
+from ui.tables import pct, skills_table, table
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    history = History(args.db)
+    if args.resume:
+        summary = resume_run(args.resume, history, progress=not args.quiet)
+    else:
+        summary = start_run(config_from_args(args), history, progress=not args.quiet)
+    report = run_report(history, summary.run_id)
+    print(f"\nrun {summary.run_id}: {summary.status} after {summary.iterations} iterations,"
+          f" {summary.examples_used} examples used")
+    print(skills_table(report["skills"]))
+    _print_overhead(report)
+    print(f"details: curriculab show {summary.run_id} --db {args.db}")
+    return 0
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """The config file (or defaults) with the flags laid over it."""
+    config = RunConfig.from_file(args.config) if args.config else RunConfig()
+    task, student, teacher = config.task, config.student, config.teacher
+    if args.task:
+        task = replace(task, id=args.task)
+    if args.student:
+        student = replace(student, id=args.student, options={})
+    if args.student_opt:
+        student = replace(student, options={**student.options,
+                                            **parse_options(args.student_opt, "--student-opt")})
+    if args.regime:
+        student = replace(student, regime=args.regime)
+    for flag, field in (("level", "level"), ("policy", "policy"), ("engine", "engine"),
+                        ("budget", "budget")):
+        if getattr(args, flag) is not None:
+            teacher = replace(teacher, **{field: getattr(args, flag)})
+    changes = {"task": task, "student": student, "teacher": teacher}
+    if args.iterations is not None:
+        changes["iterations"] = args.iterations
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    if args.checkpoints:
+        changes["checkpoint_dir"] = args.checkpoints
+    return replace(config, **changes)
+
+
+def parse_options(pairs: list[str], flag: str) -> dict[str, object]:
+    """``["lr=0.001", "layers=2"]`` -> ``{"lr": 0.001, "layers": 2}`` (JSON values where they parse)."""
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"{flag} expects KEY=VALUE, got {pair!r}")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    return options
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    history = History(args.db)
+    if not Path(args.db).exists():
+        print(f"no history at {args.db} yet: start one with `curriculab run`")
+        return 0
+    runs = list_runs(history)
+    rows = [[r.run_id, r.status, r.task, r.policy, r.student, r.seed,
+             f"{0 if r.last_iteration != r.last_iteration else int(r.last_iteration)}/{r.iterations}",
+             pct(None if r.test_mean != r.test_mean else r.test_mean)]
+            for r in runs.itertuples()]
+    print(table(["run", "status", "task", "policy", "student", "seed", "iter", "test mean"], rows)
+          if rows else "no runs yet")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    report = run_report(History(args.db), args.run_id)
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+        return 0
+    run = report["run"]
+    print(f"run {run['run_id']} ({run['status']}): task {run['task']}, policy {run['policy']},"
+          f" student {run['student']}, seed {run['seed']}")
+    print(skills_table(report["skills"]))
+    rows = [[s["iteration"], s["examples_used"], pct(s["val_mean"]), pct(s["test_mean"]),
+             f"{s['seconds']:.1f}"] for s in report["iterations"]]
+    print()
+    print(table(["iteration", "examples used", "val mean", "test mean", "seconds"], rows))
+    _print_overhead(report)
+    return 0
+
+
+def _print_overhead(report: dict) -> None:
+    o = report["overhead"]
+    if o:
+        print(f"wall {o['wall_s']:.1f}s; loop overhead (outside evaluate, train, generate):"
+              f" {o['overhead_s']:.2f}s = {o['overhead_fraction']:.1%}")
+
+
+HANDLERS = {"run": cmd_run, "runs": cmd_runs, "show": cmd_show}
