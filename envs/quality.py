@@ -46,7 +46,11 @@ def _verify(examples: Sequence[Example], ctx: CheckContext) -> list[str | None]:
         if not ex.prompt.strip() or not ex.answer.strip():
             reasons.append("empty prompt or answer")
             continue
-        expected = ctx.task.oracle(ex.skill, ex.prompt)
+        try:
+            expected = ctx.task.oracle(ex.skill, ex.prompt)
+        except Exception as e:  # noqa: BLE001 - a prompt the task cannot read is a reject
+            reasons.append(f"prompt not in the task's format: {e}")
+            continue
         ok = expected is None or ctx.task.score(expected, ex.answer)
         reasons.append(None if ok else f"wrong answer: verifier expects {expected!r}")
     return reasons

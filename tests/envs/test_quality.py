@@ -19,7 +19,7 @@ class AddTask:
         return reference.strip() == prediction.strip()
 
     def oracle(self, skill, prompt):
-        a, b = prompt.rstrip("=").split("+")
+        a, b = prompt.strip().rstrip("=").split("+")
         return str(int(a) + int(b))
 
 
@@ -31,13 +31,15 @@ def test_each_planted_fault_is_rejected_with_its_reason_and_nothing_else():
         Example(" 2+2= ", "4", "add"),      # copy of a test item (whitespace differs)
         Example("5+5=", "", "add"),         # empty answer
         Example("6+1=", "7", "add"),        # fine
+        Example("six+1=", "7", "add"),      # not in the task's format
     ]
     verdicts = QualityChecker(AddTask())(examples)
     reasons = [v.reason for v in verdicts]
-    assert [v.kept for v in verdicts] == [True, False, False, False, False, True]
+    assert [v.kept for v in verdicts] == [True, False, False, False, False, True, False]
     assert reasons[1].startswith("wrong answer") and "'8'" in reasons[1]
     assert reasons[2] == reasons[3] == "copies a val/test item"
     assert reasons[4] == "empty prompt or answer"
+    assert reasons[6].startswith("prompt not in the task's format")
 
 
 def test_unknown_check_is_a_config_error():
