@@ -127,3 +127,74 @@ def _m001_core(con: duckdb.DuckDBPyConnection) -> None:
     )
     # No secondary indexes: rows arrive clustered by run and iteration, so DuckDB's zone maps
     # already prune; ART indexes would only slow the per-iteration bulk inserts.
+
+
+@migration(2, "llm calls and cache, generation rejects and teacher checks, skill discovery")
+def _m002_llm(con: duckdb.DuckDBPyConnection) -> None:
+    # Every attempt at an LLM call, cache hits and failures included (status ok|cached|error).
+    con.execute(
+        """
+        CREATE TABLE llm_calls (
+            call_id VARCHAR, run_id VARCHAR, iteration INTEGER, role VARCHAR, label VARCHAR,
+            model VARCHAR, cache_key VARCHAR, mode VARCHAR, attempt INTEGER, status VARCHAR,
+            error_kind VARCHAR, error VARCHAR, tokens_in INTEGER, tokens_out INTEGER,
+            latency_s DOUBLE, cost_usd DOUBLE, cache_hit BOOLEAN, created_at TIMESTAMP
+        )
+        """
+    )
+    # Completed calls only (failures are never cached), keyed by model, messages, schema, params;
+    # the raw content is kept apart from any parsing so a parser change reuses it.
+    con.execute(
+        """
+        CREATE TABLE llm_cache (
+            cache_key VARCHAR PRIMARY KEY, model VARCHAR, request JSON, content VARCHAR,
+            finish_reason VARCHAR, tokens_in INTEGER, tokens_out INTEGER, call_id VARCHAR,
+            created_at TIMESTAMP
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE llm_rejects (
+            run_id VARCHAR, iteration INTEGER, call_id VARCHAR, skill VARCHAR, subskill VARCHAR,
+            prompt VARCHAR, answer VARCHAR, reason VARCHAR
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE teacher_checks (
+            run_id VARCHAR, iteration INTEGER, skill VARCHAR, subskill VARCHAR, method VARCHAR,
+            requested INTEGER, delivered INTEGER, checked INTEGER, wrong INTEGER, calls INTEGER
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE discovery_runs (
+            discovery_id VARCHAR PRIMARY KEY, source VARCHAR, model VARCHAR, status VARCHAR,
+            stage VARCHAR, n_items INTEGER, message VARCHAR,
+            created_at TIMESTAMP DEFAULT now(), updated_at TIMESTAMP DEFAULT now()
+        )
+        """
+    )
+    con.execute("CREATE TABLE discovery_labels (discovery_id VARCHAR, item_id VARCHAR,"
+                " label VARCHAR, reason VARCHAR)")
+    con.execute("CREATE TABLE discovery_categories (discovery_id VARCHAR, category VARCHAR,"
+                " description VARCHAR, labels JSON)")
+    con.execute("CREATE TABLE discovery_assignments (discovery_id VARCHAR, item_id VARCHAR,"
+                " category VARCHAR, method VARCHAR)")
+
+
+@migration(3, "controls: requests to a running run from another process")
+def _m003_controls(con: duckdb.DuckDBPyConnection) -> None:
+    # The app asks a run in another process to stop by writing a row here; the run's process
+    # polls for it. handled_at is set once the run has acted on the request.
+    con.execute(
+        """
+        CREATE TABLE controls (
+            run_id VARCHAR, action VARCHAR, requested_at TIMESTAMP, requested_by VARCHAR,
+            handled_at TIMESTAMP
+        )
+        """
+    )

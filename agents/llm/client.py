@@ -1,0 +1,239 @@
+"""The one LLM client: any OpenAI-compatible endpoint through the ``openai`` package.
+
+Every call goes: cache lookup -> (concurrency slot -> HTTP call -> parse) with retries ->
+record. Retries back off on 429, 5xx, timeouts and dropped connections and re-ask on output
+that is empty, cut off, not JSON or not the schema; a server that refuses the structured-output
+mode is asked again in the next mode down. Every attempt is a row of ``llm_calls``; a completed
+call is a row of ``llm_cache``, so a resumed or repeated run replays it instead of paying again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import secrets
+import threading
+import time
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
+
+import openai
+
+from agents.llm.budget import Budget
+from agents.llm.config import LLMConfig
+from agents.llm.errors import CallFailed, classify
+from agents.llm.prices import price_for
+from agents.llm.request import Reply, Request
+from agents.llm.store import CacheEntry, CallRecord, CallStore, GroupWriter, utcnow
+from agents.llm.structured import OutputError, instruction, next_mode, parse, response_format
+from envs.history import History
+from students.errors import ConfigError, LLMError
+from students.seeding import derive_seed
+
+T = TypeVar("T")
+MAX_WAIT_S = 30.0
+
+
+class LLMClient:
+    """Built from a run's ``llm`` config; ``history`` and ``run_id`` say where calls are logged."""
+
+    def __init__(self, config: LLMConfig, *, history: History | None = None,
+                 run_id: str | None = None) -> None:
+        self.config = config
+        self.store = CallStore(history, run_id)
+        self.price = price_for(config.model, config.prices)
+        if config.budget_usd is not None and self.price is None:
+            raise ConfigError(f"llm.budget_usd needs a price for model {config.model!r}:"
+                              " add it under llm.prices as [usd per 1M input, usd per 1M output]")
+        self.budget = Budget(config.budget_tokens, config.budget_usd, *self.store.spent())
+        self.mode = "json_schema" if config.structured == "auto" else config.structured
+        self.stats = {"calls": 0, "cached": 0, "errors": 0}
+        self._loop: LoopThread | None = None
+        self._api: openai.AsyncOpenAI | None = None
+
+    # -- public, synchronous -------------------------------------------------------------
+    def complete(self, request: Request) -> Reply:
+        """One call; raises LLMError when every attempt failed."""
+        result = self.complete_all([request])[0]
+        if isinstance(result, LLMError):
+            raise result
+        return result
+
+    def complete_all(self, requests: Sequence[Request]) -> list[Reply | CallFailed]:
+        """Many calls at once (at most ``concurrency`` in flight); a failure is returned in
+        its slot, so the caller keeps everything that worked."""
+        if self._loop is None:
+            self._loop = LoopThread()
+        return self._loop.run(self._complete_all(requests))
+
+    def close(self) -> None:
+        """Close the connections and the event loop thread (a later call reopens them)."""
+        if self._loop is not None:
+            if self._api is not None:
+                self._loop.run(self._api.close())
+            self._loop.close()
+        self._loop, self._api = None, None
+
+    def __enter__(self) -> LLMClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- async core (runs on the client's own loop) --------------------------------------
+    async def _complete_all(self, requests: Sequence[Request]) -> list[Reply | CallFailed]:
+        defaults = self.config.params()
+        keys = [r.key(self.config.model, defaults) for r in requests]
+        cached = await asyncio.to_thread(self.store.lookup, keys)
+        writer = GroupWriter(self.store)
+        slots = asyncio.Semaphore(self.config.concurrency)
+        if self._api is None:  # retries are ours (each attempt is logged): the client's are off
+            self._api = openai.AsyncOpenAI(
+                base_url=self.config.base_url, api_key=self.config.api_key(),
+                timeout=self.config.timeout, max_retries=0)
+        firsts = {k: r for k, r in zip(keys, requests)}  # one call per distinct request
+        results = await asyncio.gather(*(
+            self._one(self._api, slots, writer, request, key, cached.get(key))
+            for key, request in firsts.items()))
+        by_key = dict(zip(firsts, results))
+        return [by_key[k] for k in keys]
+
+    async def _one(self, api: openai.AsyncOpenAI, slots: asyncio.Semaphore, writer: GroupWriter,
+                   request: Request, key: str, hit: CacheEntry | None) -> Reply | CallFailed:
+        if hit is not None:
+            reply = await self._replay(writer, request, key, hit)
+            if reply is not None:
+                return reply
+        mode, attempt, tries = self.mode, 0, 0
+        while True:
+            outcome = await self._attempt(api, slots, writer, request, key, mode, attempt)
+            attempt += 1
+            if isinstance(outcome, Reply):
+                return outcome
+            if outcome.kind == "refused" and next_mode(mode) and self.config.structured == "auto":
+                mode = next_mode(mode)
+                self.mode = mode if _rank(mode) > _rank(self.mode) else self.mode
+                continue  # a refused mode is not the endpoint failing: no retry is used up
+            tries += 1
+            if not outcome.retryable or tries > self.config.retries:
+                return CallFailed(outcome.kind, f"{request.role} call {request.label!r} failed"
+                                  f" after {attempt} attempt(s): {outcome}", attempt)
+            await asyncio.sleep(self._delay(tries, outcome))
+
+    async def _replay(self, writer: GroupWriter, request: Request, key: str,
+                      hit: CacheEntry) -> Reply | None:
+        try:
+            parsed = parse(hit.content, hit.finish_reason, request.schema)
+        except OutputError:
+            return None  # the parser changed under the cache: ask again
+        record = self._record(request, key, "cache", 0, "cached", tokens=(hit.tokens_in,
+                              hit.tokens_out), hit=True)
+        self.stats["cached"] += 1
+        await writer.put(record)
+        return Reply(request, record.call_id, hit.content, parsed, True, hit.tokens_in,
+                     hit.tokens_out)
+
+    async def _attempt(self, api: openai.AsyncOpenAI, slots: asyncio.Semaphore,
+                       writer: GroupWriter, request: Request, key: str, mode: str,
+                       attempt: int) -> Reply | CallFailed:
+        t0 = time.perf_counter()
+        tokens = (0, 0)
+        try:
+            async with slots:
+                t0 = time.perf_counter()
+                completion = await api.chat.completions.create(
+                    **self._body(request, mode, attempt))
+            latency = time.perf_counter() - t0
+            content, finish, tokens = _unpack(completion)
+            parsed = parse(content, finish, request.schema)
+        except (openai.OpenAIError, OutputError) as e:
+            failure = classify(e, mode, self.config.api_key_env)
+            self.stats["errors"] += 1
+            await writer.put(self._record(request, key, mode, attempt, "error", tokens=tokens,
+                                          latency=time.perf_counter() - t0, failure=failure))
+            return failure
+        record = self._record(request, key, mode, attempt, "ok", tokens=tokens, latency=latency)
+        entry = CacheEntry(key, self.config.model, json.dumps(request.logical(
+            self.config.model, self.config.params())), content, finish, *tokens, record.call_id)
+        self.stats["calls"] += 1
+        await writer.put(record, entry)
+        return Reply(request, record.call_id, content, parsed, False, *tokens)
+
+    def _body(self, request: Request, mode: str, attempt: int) -> dict[str, Any]:
+        messages = [{"role": r, "content": c} for r, c in request.messages]
+        if request.schema is not None and mode != "json_schema":
+            messages = _with_instruction(messages, instruction(request.schema))
+        body: dict[str, Any] = {"model": self.config.model, "messages": messages,
+                                **self.config.params(), **request.params}
+        if request.seed is not None:  # a re-ask after bad output samples afresh
+            body["seed"] = request.seed if attempt == 0 else derive_seed(request.seed, "retry",
+                                                                         attempt)
+        fmt = response_format(mode, request.schema)
+        if fmt is not None:  # sent as it is: the client's typed transform would walk the whole
+            body["extra_body"] = {"response_format": fmt}  # schema, milliseconds per call
+        return body
+
+    def _record(self, request: Request, key: str, mode: str, attempt: int, status: str, *,
+                tokens: tuple[int, int] = (0, 0), latency: float = 0.0,
+                failure: CallFailed | None = None, hit: bool = False) -> CallRecord:
+        cost = None if hit or self.price is None else self.price.cost(*tokens)
+        if not hit:
+            self.budget.add(sum(tokens), cost)
+        return CallRecord(
+            secrets.token_hex(8), self.store.run_id, request.iteration, request.role,
+            request.label, self.config.model, key, mode, attempt, status,
+            failure.kind if failure else None, str(failure) if failure else None,
+            tokens[0], tokens[1], latency, 0.0 if hit else cost, hit, utcnow())
+
+    def _delay(self, tries: int, failure: CallFailed) -> float:
+        delay = self.config.backoff * 2 ** (tries - 1) * (0.5 + random.random())
+        if failure.retry_after is not None:
+            delay = max(delay, failure.retry_after)
+        return min(delay, MAX_WAIT_S)
+
+
+def _unpack(completion: Any) -> tuple[str | None, str | None, tuple[int, int]]:
+    """Content, finish reason and (prompt, completion) tokens of a chat completion."""
+    usage = getattr(completion, "usage", None)
+    tokens = (int(getattr(usage, "prompt_tokens", 0) or 0),
+              int(getattr(usage, "completion_tokens", 0) or 0))
+    choices = getattr(completion, "choices", None) or []
+    if not choices:
+        raise OutputError("empty", "the completion has no choices")
+    choice = choices[0]
+    return choice.message.content, choice.finish_reason, tokens
+
+
+def _with_instruction(messages: list[dict[str, str]], text: str) -> list[dict[str, str]]:
+    if messages and messages[0]["role"] == "system":
+        return [{"role": "system", "content": messages[0]["content"] + "\n\n" + text},
+                *messages[1:]]
+    return [{"role": "system", "content": text}, *messages]
+
+
+def _rank(mode: str) -> int:
+    return ("json_schema", "json_object", "text").index(mode)
+
+
+class LoopThread:
+    """A private event loop in a daemon thread: one AsyncOpenAI client and its open connections
+    serve every call of a run, whichever thread (or event loop) the caller is on."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="llm-client",
+                                       daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result()
+        finally:
+            future.cancel()  # the caller was interrupted: stop the calls too
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()

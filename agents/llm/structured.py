@@ -1,0 +1,102 @@
+"""Structured output: ask for a JSON schema, fall back to JSON mode, then to JSON in text.
+
+A server that rejects ``response_format: json_schema`` is asked again with ``json_object``;
+one that rejects that too gets plain chat with the schema written into the prompt. Whatever
+came back is parsed and validated against the pydantic model here; output that is empty,
+cut off, not JSON or not the schema raises ``OutputError`` with a ``kind`` saying which.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from students.errors import LLMError
+
+MODES = ("json_schema", "json_object", "text")
+_FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
+
+
+class OutputError(LLMError):
+    """The endpoint answered, but its output is unusable (kind: empty, truncated, malformed,
+    schema)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+
+
+def next_mode(mode: str) -> str | None:
+    """The mode to try when a server refuses ``mode``; None after plain text."""
+    i = MODES.index(mode)
+    return MODES[i + 1] if i + 1 < len(MODES) else None
+
+
+@functools.cache
+def schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema (computed once: pydantic takes about a millisecond per call)."""
+    return model.model_json_schema()
+
+
+def response_format(mode: str, model: type[BaseModel] | None) -> dict[str, Any] | None:
+    """The ``response_format`` request field for ``mode`` (None for plain text)."""
+    if model is None or mode == "text":
+        return None
+    if mode == "json_object":
+        return {"type": "json_object"}
+    return {"type": "json_schema",
+            "json_schema": {"name": model.__name__, "schema": schema_of(model), "strict": False}}
+
+
+def instruction(model: type[BaseModel]) -> str:
+    """Appended to the system prompt when the server cannot enforce the schema itself."""
+    return ("Reply with one JSON object only, no other text, matching this JSON schema:\n"
+            + json.dumps(schema_of(model), separators=(",", ":")))
+
+
+def parse(content: str | None, finish_reason: str | None,
+          model: type[BaseModel] | None) -> BaseModel | str:
+    """Validate one completion; plain text when no schema was asked for."""
+    if content is None or not content.strip():
+        raise OutputError("empty", "the completion has no content")
+    if finish_reason == "length":
+        raise OutputError("truncated", f"output cut off at the token limit after "
+                                       f"{len(content)} characters")
+    if model is None:
+        return content
+    data = extract_json(content)
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "<root>"
+        raise OutputError("schema", f"{model.__name__}.{where}: {first['msg']}"
+                                    f" ({e.error_count()} error(s))") from e
+
+
+def extract_json(text: str) -> Any:
+    """The JSON object in ``text``: the whole text, a fenced block, or the first object in it."""
+    candidates = [text.strip(), *(m.strip() for m in _FENCE.findall(text))]
+    for candidate in candidates:
+        try:
+            return json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"[{\[]", text):
+        try:
+            value, _ = decoder.raw_decode(text, match.start())
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            return value
+    raise OutputError("malformed", f"no JSON object in the output ({_preview(text)})")
+
+
+def _preview(text: str, n: int = 60) -> str:
+    flat = " ".join(text.split())
+    return repr(flat[:n] + ("…" if len(flat) > n else ""))

@@ -1,0 +1,1 @@
+"""Test fakes behind the real seams: a scripted OpenAI-compatible chat server."""
