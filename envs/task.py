@@ -56,3 +56,7 @@ def make(id: str, **kwargs) -> Task:
 
 def _load_builtins() -> None:
     import envs.arith  # noqa: F401
+    # Packaged real data: these modules import their data packages only when a task is made,
+    # so a missing optional package is a DataError naming it, not an ImportError here.
+    import envs.champ  # noqa: F401
+    import envs.humaneval  # noqa: F401
