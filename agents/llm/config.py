@@ -35,6 +35,13 @@ class LLMConfig:
     api_key_env: str = "OPENAI_API_KEY"
 
     def __post_init__(self) -> None:
+        for name, kinds in (("temperature", (int, float)), ("max_tokens", int),
+                            ("concurrency", int), ("timeout", (int, float)), ("retries", int),
+                            ("backoff", (int, float)), ("budget_tokens", (int, type(None))),
+                            ("budget_usd", (int, float, type(None))), ("prices", dict)):
+            value = getattr(self, name)
+            if not isinstance(value, kinds) or isinstance(value, bool):
+                raise ConfigError(f"llm.{name} has the wrong type: {value!r}")
         if self.concurrency < 1:
             raise ConfigError(f"llm.concurrency must be >= 1, got {self.concurrency}")
         if self.retries < 0:

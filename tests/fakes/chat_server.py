@@ -81,6 +81,7 @@ class ScriptedServer:
         self.timeout_delay = timeout_delay
         self.queue: deque[Reply | str] = deque()
         self.log: list[Logged] = []
+        self.in_flight = self.max_in_flight = 0  # concurrent requests now / at most
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
@@ -121,6 +122,11 @@ class ScriptedServer:
     def record(self, body: dict[str, Any], outcome: str) -> None:
         with self._lock:
             self.log.append(Logged(body, outcome, time.monotonic()))
+
+    def enter(self, delta: int) -> None:
+        with self._lock:
+            self.in_flight += delta
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
 
 
 class _Server(ThreadingHTTPServer):
@@ -167,9 +173,13 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(400, {"error": {"message": "request body is not JSON"}})
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 return self._send(404, {"error": {"message": f"no route {self.path}"}})
-            reply, outcome = server.answer(body)
-            server.record(body, outcome)
-            time.sleep(server.latency if reply.delay is None else reply.delay)
+            server.enter(+1)
+            try:
+                reply, outcome = server.answer(body)
+                server.record(body, outcome)
+                time.sleep(server.latency if reply.delay is None else reply.delay)
+            finally:
+                server.enter(-1)
             if reply.status != 200:
                 return self._send(reply.status, {"error": {"message": reply.message,
                                                            "type": "scripted"}}, reply.headers)
