@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from agents.llm.config import LLMConfig
 from envs.environment import REGIMES
 from envs.quality import DEFAULT_CHECKS
 from students.errors import ConfigError
@@ -45,6 +46,7 @@ class RunConfig:
     task: TaskConfig = field(default_factory=TaskConfig)
     student: StudentConfig = field(default_factory=StudentConfig)
     teacher: TeacherConfig = field(default_factory=TeacherConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)  # used by the llm policy and engine
     iterations: int = 6
     seed: int = 0
     checks: tuple[str, ...] = DEFAULT_CHECKS
@@ -66,7 +68,8 @@ class RunConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
         """Strict: an unknown or mistyped key is a ConfigError naming it."""
-        parts = {"task": TaskConfig, "student": StudentConfig, "teacher": TeacherConfig}
+        parts = {"task": TaskConfig, "student": StudentConfig, "teacher": TeacherConfig,
+                 "llm": LLMConfig}
         kwargs = _known(cls, data, "config")
         for key, part in parts.items():
             if key in kwargs:

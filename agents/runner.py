@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm.auto import tqdm
 
@@ -29,10 +30,14 @@ from envs.records import Observation, Plan, SkillProfile
 from envs.runlog import IterationRecord, RunLog, new_run_id, now
 from envs.task import make
 from students import make_student
-from students.errors import ConfigError
+from students.errors import BudgetExceeded, ConfigError
 from students.seeding import derive_seed
 
+if TYPE_CHECKING:
+    from agents.llm.client import LLMClient
+
 Steer = Callable[[Plan, Observation], Plan]
+LLM_TEACHERS = {"llm"}  # policy / engine ids that take the run's LLM client
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,7 @@ class Session:
     policy: Policy
     engine: Engine
     checkpoints: Path
+    llm: LLMClient | None = None
 
 
 def start_run(config: RunConfig, history: History, *, progress: bool = True,
@@ -70,7 +76,8 @@ def start_run(config: RunConfig, history: History, *, progress: bool = True,
                "student": config.student.id, "seed": config.seed,
                "iterations": config.iterations, "budget": config.teacher.budget,
                "checkpoint_dir": str(checkpoints)}
-    session = _session(config, None, checkpoints, progress)  # fail on bad ids before recording
+    llm = _llm(config, history, run_id)
+    session = _session(config, None, checkpoints, progress, llm)  # fail on bad ids before recording
     session.log = RunLog.create(history, run_id, config=config.to_dict(), summary=summary,
                                 versions=package_versions())
     return _guarded(session, lambda: _begin(session, progress, steer, stop))
@@ -83,7 +90,8 @@ def resume_run(run_id: str, history: History, *, progress: bool = True,
     if row["status"] == "completed":
         raise ConfigError(f"run {run_id} is already completed; nothing to resume")
     config = RunConfig.from_dict(row["config"])
-    session = _session(config, RunLog(history, run_id), Path(row["checkpoint_dir"]), progress)
+    session = _session(config, RunLog(history, run_id), Path(row["checkpoint_dir"]), progress,
+                       _llm(config, history, run_id))
     last = last_iteration(history, run_id)
     session.log.drop_after(-1 if last is None else last)
     session.log.set_status("running", f"resumed after iteration {last}")
@@ -92,16 +100,31 @@ def resume_run(run_id: str, history: History, *, progress: bool = True,
     return _guarded(session, lambda: _continue(session, last, progress, steer, stop))
 
 
-def _session(config: RunConfig, log: RunLog | None, checkpoints: Path, progress: bool) -> Session:
+def _llm(config: RunConfig, history: History, run_id: str) -> LLMClient | None:
+    """The run's LLM client (calls logged and cached in its history) when a teacher needs one."""
+    if not {config.teacher.policy, config.teacher.engine} & LLM_TEACHERS:
+        return None
+    from agents.llm.client import LLMClient
+
+    return LLMClient(config.llm, history=history, run_id=run_id)
+
+
+def _session(config: RunConfig, log: RunLog | None, checkpoints: Path, progress: bool,
+             llm: LLMClient | None = None) -> Session:
     task = make(config.task.id, **config.task.options)
     student = make_student(config.student.id, seed=config.seed, **config.student.options)
     env_config = EnvConfig(regime=config.student.regime, checks=config.checks)
     env = LEVELS.make(config.teacher.level, task=task, student=student, config=env_config,
                       progress=progress)
-    policy = make_policy(config.teacher.policy, seed=config.seed, **config.teacher.policy_options)
-    engine = make_engine(config.teacher.engine, task=task, seed=config.seed,
+    needs = {"llm": llm} if config.teacher.policy in LLM_TEACHERS else {}
+    if needs:
+        needs.update(task=task, level=config.teacher.level)
+    policy = make_policy(config.teacher.policy, seed=config.seed, **needs,
+                         **config.teacher.policy_options)
+    needs = {"llm": llm} if config.teacher.engine in LLM_TEACHERS else {}
+    engine = make_engine(config.teacher.engine, task=task, seed=config.seed, **needs,
                          **config.teacher.engine_options)
-    return Session(config, log, env, policy, engine, checkpoints)  # type: ignore[arg-type]
+    return Session(config, log, env, policy, engine, checkpoints, llm)  # type: ignore[arg-type]
 
 
 def _guarded(session: Session, body: Callable[[], RunSummary]) -> RunSummary:
@@ -114,6 +137,9 @@ def _guarded(session: Session, body: Callable[[], RunSummary]) -> RunSummary:
     except Exception as e:
         session.log.set_status("failed", f"{type(e).__name__}: {e}")
         raise
+    finally:
+        if session.llm is not None:
+            session.llm.close()
 
 
 def _begin(session: Session, progress: bool, steer: Steer | None,
@@ -152,12 +178,16 @@ def _loop(session: Session, last: int, obs: Observation, progress: bool, steer: 
         if stop is not None and stop.is_set():
             log.set_status("stopped", f"stopped before iteration {t}")
             break
+        try:  # a spent LLM budget stops the run between iterations, keeping all done so far
+            if session.llm is not None:
+                session.llm.budget.check()
+        except BudgetExceeded as e:
+            log.set_status("stopped", f"{e}; stopped before iteration {t}")
+            break
         started = now()
         log.set_phase("plan", t)
         t0 = time.perf_counter()
-        plan = session.policy.plan(obs, cfg.teacher.budget)
-        if steer is not None:
-            plan = steer(plan, obs)
+        plan = _plan(session.policy, obs, cfg.teacher.budget, steer)
         t1 = time.perf_counter()
         log.set_phase("generate", t)
         examples = session.engine.generate(plan, obs, iteration=t, seed=derive_seed(cfg.seed, "engine"))
@@ -178,6 +208,15 @@ def _loop(session: Session, last: int, obs: Observation, progress: bool, steer: 
     log.set_phase("done", env.iteration)
     return RunSummary(log.run_id, "completed" if env.iteration == cfg.iterations else "stopped",
                       env.iteration, *_ends(session), len(env.accumulated))
+
+
+def _plan(policy: Policy, obs: Observation, budget: int, steer: Steer | None) -> Plan:
+    """The policy's plan, steered: a graph policy pauses inside itself (a LangGraph interrupt)
+    and resumes with the person's edits; for the others the hook edits the finished plan."""
+    if steer is not None and getattr(policy, "takes_steer", False):
+        return policy.plan(obs, budget, steer=steer)  # type: ignore[call-arg]
+    plan = policy.plan(obs, budget)
+    return steer(plan, obs) if steer is not None else plan
 
 
 def _save_and_record(session: Session, record: IterationRecord) -> None:

@@ -60,3 +60,4 @@ def _load_builtins() -> None:
     # so a missing optional package is a DataError naming it, not an ImportError here.
     import envs.champ  # noqa: F401
     import envs.humaneval  # noqa: F401
+    import envs.filetask  # noqa: F401

@@ -1,3 +1,3 @@
 """Built-in engines; importing this package registers them."""
 
-from agents.engines import procedural  # noqa: F401
+from agents.engines import llm, procedural  # noqa: F401

@@ -1,0 +1,70 @@
+"""``llm``: an LLM writes the examples, in batches, in the task's prompt format.
+
+Where the task computes answers itself (the built-in tasks), the example's answer is the
+task's and the teacher's own answer is only compared, its error rate recorded; otherwise
+further samples answer each prompt and the majority decides. Shortfalls (failed calls,
+rejected examples) are topped up for a few rounds.
+"""
+
+from __future__ import annotations
+
+from agents.engine import ENGINES
+from agents.graphs.engine.context import EngineContext
+from agents.graphs.engine.graph import engine_graph
+from agents.graphs.engine.record import record_generation
+from agents.graphs.engine.state import EngineState, Target
+from agents.llm.client import LLMClient
+from envs.quality import normalise
+from envs.records import Example, Observation, Plan
+from envs.task import Task
+from students.errors import ConfigError
+
+
+def has_oracle(task: Task, probe: int = 20) -> bool:
+    """True when the task answers its own val prompts (so it can answer generated ones)."""
+    return any(task.oracle(i.skill, i.prompt) is not None for i in task.split("val")[:probe])
+
+
+def targets_of(plan: Plan) -> list[Target]:
+    """One target per skill, or per subskill where the plan splits a skill (Skill-Tree)."""
+    targets: list[Target] = []
+    for skill, count in plan.allocations.items():
+        subs = plan.subskills.get(skill) or {None: count}
+        targets += [Target(skill=skill, subskill=sub, want=int(n)) for sub, n in subs.items() if n > 0]
+    return targets
+
+
+@ENGINES.register("llm")
+class LLMEngine:
+    name = "llm"
+
+    def __init__(self, *, task: Task, llm: LLMClient | None = None, seed: int = 0,
+                 batch_size: int = 8, max_rounds: int = 3, samples: int = 2,
+                 errors_shown: int = 3, examples_shown: int = 3) -> None:
+        if llm is None:
+            raise ConfigError("engine 'llm' needs an LLM endpoint: set llm.base_url and "
+                              "llm.model in the config (or --base-url/--model)")
+        if batch_size < 1 or max_rounds < 1 or samples < 1:
+            raise ConfigError("engine 'llm': batch_size, max_rounds and samples must be >= 1")
+        self.task, self.llm, self.seed = task, llm, seed
+        self.options = dict(batch_size=batch_size, max_rounds=max_rounds, samples=samples,
+                            errors_shown=errors_shown, examples_shown=examples_shown)
+        self.oracle = has_oracle(task)
+        self.heldout = frozenset(normalise(i.prompt) for split in ("val", "test")
+                                 for i in task.split(split))
+        self.last: EngineState | None = None  # the last run's full state, for inspection
+
+    def generate(self, plan: Plan, observation: Observation, *, iteration: int,
+                 seed: int) -> list[Example]:
+        context = EngineContext(self.llm, self.task, plan, observation, iteration, seed,
+                                self.oracle, self.heldout, **self.options)
+        start: EngineState = {"targets": targets_of(plan), "round": 0, "kept": [],
+                              "rejected": [], "calls": {}, "checked": {}, "candidates": []}
+        state = engine_graph().invoke(
+            start, context=context,
+            config={"recursion_limit": 4 * self.options["max_rounds"] + 10})
+        self.last = state
+        record_generation(self.llm.store.history, self.llm.store.run_id, iteration, state,
+                          oracle=self.oracle)
+        return [Example(c["prompt"], c["answer"], c["skill"], c["subskill"], self.name,
+                        iteration, c.get("call_id")) for c in state["kept"]]

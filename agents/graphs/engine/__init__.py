@@ -1,0 +1,1 @@
+"""The example-writing graph: write batches -> (answer again) -> check -> top up or finish."""

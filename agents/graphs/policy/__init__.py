@@ -1,0 +1,1 @@
+"""The planning graph: observe -> propose (LLM) -> steer (a person may edit) -> plan."""

@@ -1,0 +1,49 @@
+"""Nodes of the policy graph: plain functions ``(state, runtime) -> partial update``."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from agents.graphs.policy.context import PolicyContext
+from agents.graphs.policy.fit import fit_skills, fit_tree, weakest_first
+from agents.graphs.policy.prompts import SYSTEM, TREE_SYSTEM, PlanOut, TreePlanOut, render
+from agents.graphs.policy.state import PolicyState
+from agents.llm.request import chat
+from students.errors import LLMError
+from students.seeding import derive_seed
+
+
+def observe(state: PolicyState, runtime: Runtime[PolicyContext]) -> dict:
+    """Render what this environment level lets the teacher see."""
+    ctx = runtime.context
+    return {"prompt": render(ctx.level, ctx.task, ctx.observation, ctx.budget, ctx.memory,
+                             errors_shown=ctx.errors_shown, history_shown=ctx.history_shown)}
+
+
+def propose(state: PolicyState, runtime: Runtime[PolicyContext]) -> dict:
+    """Ask the LLM for a plan and fit it to the budget; fall back to weakest-first if the
+    endpoint fails for good, so one bad call does not end a run."""
+    ctx = runtime.context
+    tree = ctx.level == "skill-tree"
+    iteration = ctx.observation.iteration + 1
+    request = chat(TREE_SYSTEM if tree else SYSTEM, state["prompt"],
+                   TreePlanOut if tree else PlanOut, role="policy", label=ctx.level,
+                   iteration=iteration, seed=derive_seed(ctx.seed, "llm-policy", iteration))
+    try:
+        reply = ctx.llm.complete(request)
+    except LLMError as e:
+        return {"proposal": weakest_first(ctx.observation, ctx.budget, str(e)), "error": str(e)}
+    skills = ctx.observation.skills
+    proposal = (fit_tree(reply.parsed, skills, ctx.budget, ctx.memory.get("forest", {}))
+                if tree else fit_skills(reply.parsed, skills, ctx.budget))
+    proposal["values"]["call_id"] = reply.call_id
+    return {"proposal": proposal, "error": None}
+
+
+def steer(state: PolicyState, runtime: Runtime[PolicyContext]) -> dict:
+    """Pause for a person's edits when someone is steering; headless runs pass straight on."""
+    if not runtime.context.steerable:
+        return {"plan": state["proposal"]}
+    edited = interrupt({"plan": state["proposal"], "iteration": runtime.context.observation.iteration + 1})
+    return {"plan": edited}
