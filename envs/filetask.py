@@ -148,9 +148,12 @@ def _split_of(row: Row, columns: Columns, prompt: str, fractions: tuple[float, f
 
 
 @TASKS.register("file")
-def file_task(*, path: str, prompt: str = "prompt", answer: str = "answer",
+def file_task(*, path: str | None = None, prompt: str = "prompt", answer: str = "answer",
               skill: str | None = "skill", split: str | None = "split",
               fractions: Sequence[float] = (0.2, 0.4, 0.4), seed: int = 0) -> FileTask:
     """``make("file", path=...)``; the column names and split fractions are options."""
+    if path is None:
+        raise DataError("task 'file' needs a data file: make('file', path=...), "
+                        "or `curriculab run --data FILE`")
     return FileTask(path, columns=Columns(prompt, answer, skill, split), fractions=fractions,
                     seed=seed)
