@@ -10,6 +10,7 @@ and the browser app can then share one file; the run writes at phase boundaries 
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import threading
 import time
@@ -28,7 +29,61 @@ LOCK_WAIT_S = 30.0
 
 def _is_lock_error(err: Exception) -> bool:
     text = str(err)
-    return "lock" in text.lower() or "Conflicting" in text
+    # Within one process DuckDB refuses a read-only and a read-write connection to the same
+    # file at once ("different configuration"), and briefly refuses to re-attach a file while
+    # its last connection closes ("already attached"): for a thread these are waits, like a lock.
+    return "lock" in text.lower() or any(
+        s in text for s in ("Conflicting", "different configuration", "already attached"))
+
+
+class _Gate:
+    """Threads of one process share a file: readers together, a writer alone and first.
+
+    DuckDB cannot hold read-only and read-write connections to one file in one process, so
+    without this an app thread polling the history would fail or starve a run thread writing it.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._waiting_writers = 0
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and not self._waiting_writers)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting_writers += 1
+            self._cond.wait_for(lambda: not self._writing and not self._readers)
+            self._waiting_writers -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+_GATES: dict[str, _Gate] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _gate(path: Path) -> _Gate:
+    key = os.path.realpath(path)
+    with _GATES_LOCK:
+        return _GATES.setdefault(key, _Gate())
 
 
 class History:
@@ -37,8 +92,8 @@ class History:
     def __init__(self, path: str | Path, *, lock_wait_s: float = LOCK_WAIT_S) -> None:
         self.path = Path(path)
         self.lock_wait_s = lock_wait_s
-        self._local = threading.Lock()  # one writer per process at a time
         self._migrated = False
+        self._checked = False  # the file is known to have every migration
 
     # -- connections -------------------------------------------------------------------
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -58,7 +113,7 @@ class History:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One read-write transaction: all of it lands, or none of it."""
-        with self._local:
+        with _gate(self.path).write():
             con = self._connect(read_only=False)
             try:
                 if not self._migrated:
@@ -83,7 +138,7 @@ class History:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        self._migrated = True
+        self._migrated = self._checked = True
 
     def ensure(self) -> None:
         """Create the file and apply pending migrations."""
@@ -93,19 +148,29 @@ class History:
     @contextlib.contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short read-only connection (migrating first when the file is old or missing)."""
-        if not self.path.exists():
+        if not self._checked and self._stale():
             self.ensure()
-        con = self._connect(read_only=True)
-        try:
-            if pending(con):
+        with _gate(self.path).read():
+            con = self._connect(read_only=True)
+            try:
+                yield con
+            except duckdb.Error as e:
+                raise HistoryError(f"history read failed ({self.path}): {e}") from e
+            finally:
                 con.close()
-                self.ensure()
-                con = self._connect(read_only=True)
-            yield con
-        except duckdb.Error as e:
-            raise HistoryError(f"history read failed ({self.path}): {e}") from e
-        finally:
-            con.close()
+
+    def _stale(self) -> bool:
+        if not self.path.exists():
+            return True
+        with _gate(self.path).read():
+            con = self._connect(read_only=True)
+            try:
+                self._checked = not pending(con)
+            except duckdb.Error as e:
+                raise HistoryError(f"history read failed ({self.path}): {e}") from e
+            finally:
+                con.close()
+        return not self._checked
 
     # -- generic helpers -----------------------------------------------------------------
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:

@@ -48,6 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("run_id")
     show.add_argument("--json", action="store_true", help="machine-readable, per iteration")
     show.add_argument("--db", **db)
+
+    app = sub.add_parser("ui", help="the browser app (127.0.0.1 unless told otherwise)")
+    app.add_argument("--host", default="127.0.0.1",
+                     help="address to bind (default 127.0.0.1; any other needs "
+                          "CURRICULAB_UI_USER and CURRICULAB_UI_PASSWORD)")
+    app.add_argument("--port", type=_positive, default=7860, help="port (default 7860)")
+    app.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    app.add_argument("--share", action="store_true",
+                     help="a public link (needs CURRICULAB_UI_USER and CURRICULAB_UI_PASSWORD)")
+    app.add_argument("--checkpoints", help="folder for checkpoints of runs started in the app")
+    app.add_argument("--db", **db)
     return parser
 
 

@@ -12,16 +12,21 @@ from agents.runner import resume_run, start_run
 from envs.history import History
 from envs.queries import list_runs
 from envs.report import run_report
+from envs.runlog import new_run_id
 from students.errors import ConfigError
+from ui.controls import StopWatcher
 from ui.tables import pct, skills_table, table
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     history = History(args.db)
-    if args.resume:
-        summary = resume_run(args.resume, history, progress=not args.quiet)
-    else:
-        summary = start_run(config_from_args(args), history, progress=not args.quiet)
+    config = None if args.resume else config_from_args(args)
+    run_id = args.resume or new_run_id()
+    with StopWatcher(history, run_id) as stop:  # the app can ask this process to stop the run
+        if config is None:
+            summary = resume_run(run_id, history, progress=not args.quiet, stop=stop)
+        else:
+            summary = start_run(config, history, progress=not args.quiet, stop=stop, run_id=run_id)
     report = run_report(history, summary.run_id)
     print(f"\nrun {summary.run_id}: {summary.status} after {summary.iterations} iterations,"
           f" {summary.examples_used} examples used")
@@ -111,4 +116,12 @@ def _print_overhead(report: dict) -> None:
               f" {o['overhead_s']:.2f}s = {o['overhead_fraction']:.1%}")
 
 
-HANDLERS = {"run": cmd_run, "runs": cmd_runs, "show": cmd_show}
+def cmd_ui(args: argparse.Namespace) -> int:
+    from ui.server import serve  # gradio loads only for this command
+
+    serve(args.db, host=args.host, port=args.port, open_browser=not args.no_browser,
+          share=args.share, checkpoint_dir=args.checkpoints)
+    return 0
+
+
+HANDLERS = {"run": cmd_run, "runs": cmd_runs, "show": cmd_show, "ui": cmd_ui}

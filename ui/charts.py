@@ -1,0 +1,237 @@
+"""Charts: pure functions from a query's DataFrame to a plotly figure.
+
+No database and no server here: tests and notebooks call them on frames. An empty frame
+gives an empty figure that says why, never an error.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+HEIGHT = 420
+_LAYOUT = dict(template="plotly_white", height=HEIGHT, margin=dict(l=60, r=20, t=50, b=50),
+               legend=dict(orientation="h", y=-0.18))
+
+
+def _style(fig: go.Figure, title: str, **layout) -> go.Figure:
+    fig.update_layout(**{**_LAYOUT, "title": title, **layout})
+    return fig
+
+
+def empty(title: str, why: str = "no data yet") -> go.Figure:
+    """A blank figure carrying a message in place of the chart."""
+    fig = _style(go.Figure(), title)
+    fig.add_annotation(text=why, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font=dict(size=16, color="#888"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def _missing(v: float | None) -> bool:
+    return v is None or v != v
+
+
+def _pct(v: float | None) -> str:
+    return "–" if _missing(v) else f"{100 * v:.1f}%"
+
+
+def _cell(n: float, acc: float, change: float) -> str:
+    delta = "–" if _missing(change) else f"{100 * change:+.1f} pts"
+    return f"n {0 if _missing(n) else int(n)}<br>accuracy {_pct(acc)}<br>change {delta}"
+
+
+def skill_heatmap(matrix: pd.DataFrame, title: str = "Val accuracy per skill") -> go.Figure:
+    """Skill x iteration heatmap of accuracy; hover shows n, accuracy, change; alerts marked."""
+    if matrix.empty:
+        return empty(title)
+    acc = matrix.pivot(index="skill", columns="iteration", values="accuracy")
+    n = matrix.pivot(index="skill", columns="iteration", values="n").reindex_like(acc)
+    change = matrix.pivot(index="skill", columns="iteration", values="change").reindex_like(acc)
+    text = [[_cell(n.iat[i, j], acc.iat[i, j], change.iat[i, j]) for j in range(acc.shape[1])]
+            for i in range(acc.shape[0])]
+    fig = go.Figure(go.Heatmap(
+        z=acc.values, x=[str(c) for c in acc.columns], y=list(acc.index), zmin=0, zmax=1,
+        colorscale="Viridis", text=text, colorbar=dict(title="acc", tickformat=".0%"),
+        hovertemplate="%{y} · iteration %{x}<br>%{text}<extra></extra>"))
+    if "alert" in matrix and matrix["alert"].any():
+        alerts = matrix[matrix["alert"]]
+        fig.add_trace(go.Scatter(
+            x=alerts.iteration.astype(str), y=alerts.skill, mode="markers", name="forgetting alert",
+            marker=dict(symbol="x", size=12, color="#e4002b", line=dict(width=2, color="white")),
+            customdata=alerts[["best_before", "accuracy"]].values,
+            hovertemplate="%{y} · iteration %{x}<br>forgot: best %{customdata[0]:.0%}"
+                          " → %{customdata[1]:.0%}<extra></extra>"))
+    _style(fig, title, xaxis_title="iteration",
+                      height=max(HEIGHT, 24 * acc.shape[0] + 120))
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def skill_curves(matrix: pd.DataFrame, title: str = "Val accuracy per skill") -> go.Figure:
+    """One line per skill: accuracy against iteration, alerts as red crosses."""
+    if matrix.empty:
+        return empty(title)
+    fig = go.Figure()
+    for skill, g in matrix.groupby("skill", sort=True):
+        fig.add_trace(go.Scatter(x=g.iteration, y=g.accuracy, mode="lines+markers", name=skill,
+                                 customdata=g[["n"]].values,
+                                 hovertemplate=f"{skill}<br>iteration %{{x}}: %{{y:.1%}} (n %{{customdata[0]}})"
+                                               "<extra></extra>"))
+    if "alert" in matrix and matrix["alert"].any():
+        alerts = matrix[matrix["alert"]]
+        fig.add_trace(go.Scatter(x=alerts.iteration, y=alerts.accuracy, mode="markers",
+                                 name="forgetting alert", text=alerts.skill,
+                                 marker=dict(symbol="x", size=11, color="#e4002b"),
+                                 hovertemplate="%{text} forgot at iteration %{x}<extra></extra>"))
+    _style(fig, title, xaxis_title="iteration", yaxis_title="accuracy",
+                      yaxis_tickformat=".0%", yaxis_range=[0, 1.02])
+    return fig
+
+
+def start_end_bars(frame: pd.DataFrame, title: str = "Test accuracy per skill: start and end") -> go.Figure:
+    """Grouped bars of each skill's accuracy at the first and the last iteration."""
+    if frame.empty:
+        return empty(title)
+    fig = go.Figure([
+        go.Bar(x=frame.skill, y=frame.start, name="start", marker_color="#9aa5b1"),
+        go.Bar(x=frame.skill, y=frame["end"], name="end", marker_color="#2563eb"),
+    ])
+    _style(fig, title, barmode="group", yaxis_tickformat=".0%",
+                      yaxis_range=[0, 1.02])
+    return fig
+
+
+def allocation_bars(frame: pd.DataFrame, title: str = "Examples allocated per skill") -> go.Figure:
+    """Stacked bars: per iteration, the examples the plan gave each skill."""
+    if frame.empty:
+        return empty(title, "no plans yet")
+    fig = go.Figure([go.Bar(x=g.iteration, y=g["count"], name=skill,
+                            hovertemplate=f"{skill}<br>iteration %{{x}}: %{{y}} examples<extra></extra>")
+                     for skill, g in frame.groupby("skill", sort=True)])
+    _style(fig, title, barmode="stack", xaxis_title="iteration",
+                      yaxis_title="examples")
+    return fig
+
+
+def qc_yield(frame: pd.DataFrame, title: str = "QC yield per skill (kept / generated)") -> go.Figure:
+    """Bars of the share of generated examples that passed the quality checks."""
+    if frame.empty:
+        return empty(title, "no generated examples yet")
+    fig = go.Figure(go.Bar(
+        x=frame.skill, y=frame["yield"], marker_color="#16a34a",
+        customdata=frame[["kept", "generated", "top_reason"]].fillna("").values,
+        hovertemplate="%{x}: %{y:.1%} kept (%{customdata[0]} of %{customdata[1]})"
+                      "<br>most common reject: %{customdata[2]}<extra></extra>"))
+    _style(fig, title, yaxis_tickformat=".0%", yaxis_range=[0, 1.02])
+    return fig
+
+
+def skill_forest(frame: pd.DataFrame, title: str = "Skill-Tree forest") -> go.Figure:
+    """Sunburst skill -> subskill sized by examples allocated, coloured by reward (Δ val acc)."""
+    if frame.empty:
+        return empty(title, "no subskills: this run is not at the Skill-Tree level")
+    skills = frame.groupby("skill", sort=True).agg(allocated=("allocated", "sum"),
+                                                   reward=("reward", "mean")).reset_index()
+    ids = list(skills.skill) + [f"{s}/{u}" for s, u in zip(frame.skill, frame.subskill)]
+    labels = list(skills.skill) + list(frame.subskill)
+    parents = [""] * len(skills) + list(frame.skill)
+    values = list(skills.allocated) + list(frame.allocated)
+    rewards = list(skills.reward.fillna(0)) + list(frame.reward.fillna(0))
+    fig = go.Figure(go.Sunburst(
+        ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
+        marker=dict(colors=rewards, colorscale="RdYlGn", cmid=0, colorbar=dict(title="reward")),
+        customdata=rewards,
+        hovertemplate="%{label}<br>%{value} examples<br>reward %{customdata:+.3f}<extra></extra>"))
+    _style(fig, title)
+    return fig
+
+
+def error_heatmap(frame: pd.DataFrame, title: str = "Wrong answers per skill") -> go.Figure:
+    """Skill x iteration heatmap of the student's wrong answers (count, share on hover)."""
+    if frame.empty:
+        return empty(title)
+    wrong = frame.pivot(index="skill", columns="iteration", values="wrong")
+    n = frame.pivot(index="skill", columns="iteration", values="n").reindex_like(wrong)
+    fig = go.Figure(go.Heatmap(
+        z=wrong.values, x=[str(c) for c in wrong.columns], y=list(wrong.index),
+        colorscale="Reds", customdata=n.values, colorbar=dict(title="wrong"),
+        hovertemplate="%{y} · iteration %{x}<br>%{z} wrong of %{customdata}<extra></extra>"))
+    _style(fig, title, xaxis_title="iteration",
+                      height=max(HEIGHT, 24 * wrong.shape[0] + 120))
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def progress_curve(its: pd.DataFrame, title: str = "Mean accuracy so far") -> go.Figure:
+    """Val and test mean accuracy per completed iteration (the Live view)."""
+    if its.empty:
+        return empty(title, "waiting for the first evaluation")
+    fig = go.Figure([
+        go.Scatter(x=its.iteration, y=its.val_mean, mode="lines+markers", name="val mean"),
+        go.Scatter(x=its.iteration, y=its.test_mean, mode="lines+markers", name="test mean"),
+    ])
+    _style(fig, title, xaxis_title="iteration", yaxis_tickformat=".0%",
+                      yaxis_range=[0, 1.02], height=320)
+    return fig
+
+
+def compare_curves(curves: pd.DataFrame, title: str = "Mean test accuracy against examples used") -> go.Figure:
+    """One line per group of runs (columns: group, run_id, iteration, examples_used, test_mean).
+
+    A group of several runs (same config, different seeds) is drawn as its mean with a band
+    from the lowest to the highest seed."""
+    if curves.empty:
+        return empty(title, "pick two or more runs")
+    fig = go.Figure()
+    for k, (group, g) in enumerate(curves.groupby("group", sort=False)):
+        colour = _COLOURS[k % len(_COLOURS)]
+        seeds = g.run_id.nunique()
+        agg = g.groupby("iteration").agg(x=("examples_used", "mean"), y=("test_mean", "mean"),
+                                         lo=("test_mean", "min"), hi=("test_mean", "max")).reset_index()
+        if seeds > 1:
+            fig.add_trace(go.Scatter(x=list(agg.x) + list(agg.x[::-1]), y=list(agg.hi) + list(agg.lo[::-1]),
+                                     fill="toself", fillcolor=_rgba(colour, 0.18), line=dict(width=0),
+                                     hoverinfo="skip", showlegend=False, legendgroup=group))
+        fig.add_trace(go.Scatter(
+            x=agg.x, y=agg.y, mode="lines+markers", line=dict(color=colour), legendgroup=group,
+            name=f"{group} ({seeds} seeds, band min–max)" if seeds > 1 else group,
+            hovertemplate=f"{group}<br>%{{x:.0f}} examples: %{{y:.1%}}<extra></extra>"))
+    _style(fig, title, xaxis_title="examples used",
+                      yaxis_title="mean test accuracy", yaxis_tickformat=".0%")
+    return fig
+
+
+def cost_per_iteration(frame: pd.DataFrame, title: str = "LLM dollars per iteration") -> go.Figure:
+    """Bars of dollars per iteration; tokens on hover."""
+    if frame.empty:
+        return empty(title, "no LLM")
+    fig = go.Figure(go.Bar(
+        x=frame.iteration, y=frame.cost_usd, marker_color="#b45309",
+        customdata=frame[["tokens_in", "tokens_out", "calls"]].values,
+        hovertemplate="iteration %{x}: $%{y:.4f}<br>%{customdata[0]} in / %{customdata[1]} out tokens"
+                      "<br>%{customdata[2]} calls<extra></extra>"))
+    _style(fig, title, xaxis_title="iteration", yaxis_title="USD")
+    return fig
+
+
+def cost_per_skill(frame: pd.DataFrame, title: str = "LLM dollars per skill") -> go.Figure:
+    """Bars of dollars per skill (calls that made no example are grouped by role)."""
+    if frame.empty:
+        return empty(title, "no LLM")
+    fig = go.Figure(go.Bar(
+        x=frame.skill, y=frame.cost_usd, marker_color="#b45309",
+        customdata=frame[["tokens_in", "tokens_out", "calls"]].values,
+        hovertemplate="%{x}: $%{y:.4f}<br>%{customdata[0]} in / %{customdata[1]} out tokens"
+                      "<br>%{customdata[2]} calls<extra></extra>"))
+    _style(fig, title, yaxis_title="USD")
+    return fig
+
+
+_COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4d7c0f", "#be185d")
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"

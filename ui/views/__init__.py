@@ -1,0 +1,1 @@
+"""One module of handlers per view of the app."""

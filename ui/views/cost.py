@@ -1,0 +1,58 @@
+"""View 9, Cost: tokens and dollars per iteration and per skill, and dollars per point of
+accuracy gained ("no LLM" for algorithmic teachers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ui import charts, queries
+from ui.handlers import Deps, missing, pct
+
+NO_LLM = "no LLM"
+
+
+def load(deps: Deps, run_id: str | None) -> tuple[str, Any, Any, pd.DataFrame]:
+    """Summary, dollars per iteration, dollars per skill, and the per-skill table."""
+    if not run_id:
+        blank = charts.empty("Cost", "pick a run")
+        return "", blank, blank, pd.DataFrame()
+    found = queries.cost(deps.history, run_id)
+    if not found["llm"]:
+        blank = charts.empty("Cost", NO_LLM)
+        return (f"**{NO_LLM}**: this run's teacher is algorithmic, so it made no LLM calls and"
+                " cost nothing in tokens.", blank, blank, pd.DataFrame({"cost": [NO_LLM]}))
+    return (summary(found), charts.cost_per_iteration(found["per_iteration"]),
+            charts.cost_per_skill(found["per_skill"]), skill_table(found))
+
+
+def per_point(dollars: float, start: float | None, end: float | None) -> str:
+    """Dollars per percentage point of test accuracy gained, in words."""
+    if missing(start) or missing(end):
+        return "–"
+    gained = 100 * (float(end) - float(start))
+    if gained <= 0:
+        return f"no gain ({gained:+.1f} pts)"
+    return f"${dollars / gained:.4f} per point"
+
+
+def summary(found: dict[str, Any]) -> str:
+    its = found["per_iteration"]
+    dollars = float(its.cost_usd.sum())
+    return (f"**{int(its.calls.sum())} LLM calls**, {int(its.tokens_in.sum()):,} input and "
+            f"{int(its.tokens_out.sum()):,} output tokens, **${dollars:.4f}**. Mean test accuracy "
+            f"{pct(found['test_start'])} → {pct(found['test_end'])}: "
+            f"**{per_point(dollars, found['test_start'], found['test_end'])}**.")
+
+
+def skill_table(found: dict[str, Any]) -> pd.DataFrame:
+    """Per skill: tokens, dollars, test accuracy start -> end and dollars per point."""
+    cost = found["per_skill"].merge(found["gain"], on="skill", how="left")
+    cost["cost_usd"] = cost.cost_usd.round(4)
+    cost["usd_per_point"] = [per_point(c, s, e) for c, s, e in zip(cost.cost_usd, cost.start, cost["end"])]
+    cost["test start → end"] = [f"{pct(s)} → {pct(e)}" for s, e in zip(cost.start, cost["end"])]
+    return cost[["skill", "calls", "tokens_in", "tokens_out", "cost_usd", "test start → end",
+                 "usd_per_point"]]
+
+

@@ -1,0 +1,24 @@
+"""View 4, Curriculum: what the teacher allocated, why, how much survived QC, and the
+Skill-Tree forest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ui import charts, queries
+from ui.handlers import Deps
+
+
+def load(deps: Deps, run_id: str | None) -> tuple[Any, pd.DataFrame, Any, Any, pd.DataFrame]:
+    """Allocation bars, plans table, QC yield chart, forest chart and forest table."""
+    if not run_id:
+        blank = charts.empty("Curriculum", "pick a run")
+        return blank, pd.DataFrame(), blank, blank, pd.DataFrame()
+    frames = queries.curriculum(deps.history, run_id)
+    forest = frames["forest"].copy()
+    if not forest.empty:
+        forest["reward"] = forest.reward.round(4)
+    return (charts.allocation_bars(frames["allocations"]), frames["plans"],
+            charts.qc_yield(frames["yield"]), charts.skill_forest(frames["forest"]), forest)

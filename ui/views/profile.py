@@ -1,0 +1,38 @@
+"""View 3, Skill profile: the skill x iteration heatmap, per-skill curves, test start -> end,
+and forgetting alerts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ui import charts, queries
+from ui.handlers import Deps, pct
+
+
+def load(deps: Deps, run_id: str | None) -> tuple[Any, Any, Any, str]:
+    """Heatmap, curves, start/end bars and the alerts as Markdown for ``run_id``."""
+    if not run_id:
+        blank = charts.empty("Skill profile", "pick a run")
+        return blank, blank, blank, ""
+    frames = queries.profile(deps.history, run_id)
+    matrix = frames["matrix"]
+    return (charts.skill_heatmap(matrix), charts.skill_curves(matrix),
+            charts.start_end_bars(frames["test"]), alerts_text(matrix))
+
+
+def alerts_text(matrix: pd.DataFrame) -> str:
+    """One line per forgetting alert: a mastered skill that fell back."""
+    if matrix.empty:
+        return ""
+    alerts = matrix[matrix["alert"]]
+    if alerts.empty:
+        return (f"No forgetting alerts (an alert is a skill that reached {pct(queries.MASTERED)}"
+                f" val accuracy and then fell {100 * queries.FORGET_DROP:.0f} points or more).")
+    lines = [f"**{len(alerts)} forgetting alert(s)** (marked ✕ on the charts):"]
+    lines += [f"- {r.skill} at iteration {r.iteration}: best {pct(r.best_before)} → {pct(r.accuracy)}"
+              for r in alerts.head(20).itertuples()]
+    if len(alerts) > 20:
+        lines.append(f"- … and {len(alerts) - 20} more")
+    return "\n".join(lines)

@@ -1,0 +1,126 @@
+"""View 1, Runs: every run, and the form that starts, stops and resumes them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from agents.config import RunConfig
+from students.errors import ConfigError
+from ui import queries
+from ui.handlers import Deps, pct, require_run, run_choices
+
+COLUMNS = ["run", "status", "where", "task", "level", "teacher", "student", "seed", "iterations",
+           "final val", "final test", "examples", "started"]
+
+
+def table(deps: Deps, runs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The runs table as the person sees it (percentages, teacher = policy + engine)."""
+    runs = queries.runs(deps.history) if runs is None else runs
+    rows = [[r.run_id, r.status, "here" if deps.runner.started_here(r.run_id) else "headless",
+             r.task, r.level, f"{r.policy} + {r.engine}", r.student, r.seed,
+             f"{int(r.done)}/{r.iterations}", pct(r.final_val), pct(r.final_test),
+             0 if r.examples_used != r.examples_used else int(r.examples_used),
+             str(r.created_at)[:19]] for r in runs.itertuples()]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def refresh(deps: Deps, selected: str | None) -> tuple[pd.DataFrame, Any, Any]:
+    """The runs table, the run menu (keeping the selection, else the newest run) and the
+    Compare view's run menu."""
+    runs = queries.runs(deps.history)
+    ids = list(runs.run_id)
+    value = selected if selected in ids else (ids[0] if ids else None)
+    choices = run_choices(runs)
+    return table(deps, runs), gr.Dropdown(choices=choices, value=value), gr.Dropdown(choices=choices)
+
+
+def start(deps: Deps, task: str, task_options: str, level: str, policy: str, engine: str,
+          student: str, student_options: str, llm_base_url: str, llm_model: str, budget: float,
+          iterations: float, seed: float, steer: bool) -> tuple[str, pd.DataFrame, Any, Any]:
+    """Start a run from the form in a background thread of the app."""
+    config = config_from_form(task, task_options, level, policy, engine, student, student_options,
+                              llm_base_url, llm_model, budget, iterations, seed)
+    run_id = deps.runner.start(config, steer=bool(steer))
+    note = " It will wait for your approval at each plan (Steer tab)." if steer else ""
+    return (f"Started **{run_id}**.{note}", *refresh(deps, run_id))
+
+
+def stop(deps: Deps, run_id: str | None) -> tuple[str, pd.DataFrame, Any, Any]:
+    message = deps.runner.stop(require_run(run_id))
+    return (message, *refresh(deps, run_id))
+
+
+def resume(deps: Deps, run_id: str | None, steer: bool) -> tuple[str, pd.DataFrame, Any, Any]:
+    run_id = deps.runner.resume(require_run(run_id), steer=bool(steer))
+    return (f"Resuming **{run_id}** from its last completed iteration.", *refresh(deps, run_id))
+
+
+def config_from_form(task: str, task_options: str, level: str, policy: str, engine: str,
+                     student: str, student_options: str, llm_base_url: str, llm_model: str,
+                     budget: float, iterations: float, seed: float) -> RunConfig:
+    """A RunConfig from the form's fields (options are JSON objects); ConfigError names a bad one."""
+    data: dict[str, Any] = {
+        "task": {"id": task, "options": _json_object(task_options, "task options")},
+        "student": {"id": student, "options": _json_object(student_options, "student options")},
+        "teacher": {"policy": policy, "engine": engine, "level": level,
+                    "budget": _whole(budget, "budget")},
+        "iterations": _whole(iterations, "iterations"),
+        "seed": _whole(seed, "seed", minimum=0),
+    }
+    llm = {k: v.strip() for k, v in (("base_url", llm_base_url or ""), ("model", llm_model or ""))
+           if v.strip()}
+    if llm:
+        if "llm" not in {f.name for f in fields(RunConfig)}:
+            raise ConfigError("this version has no LLM settings in its run config")
+        data["llm"] = llm
+    return RunConfig.from_dict(data)
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    text = (text or "").strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{what} must be a JSON object such as {{\"layers\": 1}}: {e.msg}") from e
+    if not isinstance(value, dict):
+        raise ConfigError(f"{what} must be a JSON object such as {{\"layers\": 1}}")
+    return value
+
+
+def _whole(value: float | None, what: str, minimum: int = 1) -> int:
+    if value is None or float(value) != int(value) or int(value) < minimum:
+        raise ConfigError(f"{what} must be a whole number >= {minimum}, got {value}")
+    return int(value)
+
+
+DEFAULTS = {"task": "arith-v0", "level": "skill-list", "policy": "weakest", "engine": "procedural",
+            "student": "tiny-gpt"}
+
+
+def form_menus(deps: Deps) -> tuple[Any, ...]:
+    """The form's menus filled from the registries (loading them imports torch: seconds, so
+    this runs after the page is up rather than while the app is built)."""
+    ids = registered()
+    return tuple(gr.Dropdown(choices=ids[k], value=DEFAULTS[k] if DEFAULTS[k] in ids[k] else None)
+                 for k in DEFAULTS)
+
+
+def registered() -> dict[str, list[str]]:
+    """The ids the form offers: tasks, environment levels, policies, engines and students."""
+    import agents.engine as engine
+    import agents.policy as policy
+    import envs.task as task
+    import students
+    from envs.environment import LEVELS
+
+    for module in (task, students, policy, engine):
+        module._load_builtins()  # the registries fill on first use; the menus need them now
+    return {"task": task.TASKS.ids(), "level": LEVELS.ids(), "policy": policy.POLICIES.ids(),
+            "engine": engine.ENGINES.ids(), "student": students.STUDENTS.ids()}
