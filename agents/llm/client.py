@@ -10,11 +10,13 @@ call is a row of ``llm_cache``, so a resumed or repeated run replays it instead 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import random
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
@@ -225,6 +227,7 @@ class LoopThread:
         self.thread = threading.Thread(target=self.loop.run_forever, name="llm-client",
                                        daemon=True)
         self.thread.start()
+        _OPEN.add(self)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
@@ -234,6 +237,21 @@ class LoopThread:
             future.cancel()  # the caller was interrupted: stop the calls too
 
     def close(self) -> None:
+        if self.loop.is_closed():
+            return
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join()
+        self.loop.run_until_complete(self.loop.shutdown_default_executor())
         self.loop.close()
+        _OPEN.discard(self)
+
+
+_OPEN: weakref.WeakSet[LoopThread] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_loops() -> None:
+    # A client nobody closed: stop its loop before the interpreter tears down, so no thread is
+    # left holding objects of native extensions (DuckDB complains about those at exit).
+    for loop in list(_OPEN):
+        loop.close()

@@ -1,8 +1,8 @@
 """The engine graph: write -> [answer] -> check -> write (top up) ... -> end.
 
-    START -> write -> check ----------> END
-               ^  \-> answer -> check   |
-               '------------------------'  (while short and rounds are left)
+    START -> write -> [answer] -> check -> END
+               ^                          |
+               '--------------------------'  (top up while short and rounds are left)
 
 ``answer`` runs only for tasks without an oracle: independent samples decide by agreement.
 """
