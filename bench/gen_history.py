@@ -47,12 +47,13 @@ def generate(path: str | Path, *, runs: int = 100, iterations: int = 30, skills:
                     " unnest(?::VARCHAR[]) WITH ORDINALITY AS t(s, i)", [list(POLICIES)])
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         for sql in _STATEMENTS:
-            if "llm_calls" in sql and "llm_calls" not in tables:
-                continue  # a history without the LLM tables: no calls to record
+            needs = {t for t in ("llm_calls", "llm_cache", "alerts", "forest") if f"INTO {t} " in sql}
+            if not needs <= tables:
+                continue  # an older schema without these tables
             con.execute(sql.format(**params))
         counts = {t: con.execute(f"SELECT count(*) FROM {t} WHERE run_id LIKE 'gen-%'").fetchone()[0]
                   for t in ("runs", "iterations", "skill_scores", "plans", "allocations",
-                            "examples", "answers", "llm_calls") if t in tables}
+                            "examples", "answers", "llm_calls", "alerts", "forest") if t in tables}
         for t in ("g_skill", "g_pol", "g_run", "g_acc"):
             con.execute(f"DROP TABLE {t}")
     return counts
@@ -100,13 +101,16 @@ _STATEMENTS = [
     FROM g_run, range({its} + 1) i(it), (VALUES ('val'), ('test')) s(split), g_skill
     """,
     """
-    INSERT INTO skill_scores
+    INSERT INTO skill_scores (run_id, iteration, split, skill, n, correct, accuracy, change)
     SELECT run_id, it, split, skill, {items}, correct::INTEGER, correct / {items},
            correct / {items} - lag(correct / {items}) OVER (PARTITION BY run_id, split, skill ORDER BY it)
     FROM g_acc ORDER BY r, it, split, k
     """,
     """
-    INSERT INTO iterations
+    INSERT INTO iterations (run_id, iteration, started_at, ended_at, t_evaluate, t_plan, t_generate,
+                            t_check, t_train, t_total, examples_generated, examples_kept,
+                            examples_used, loss_first, loss_last, reward, val_mean, test_mean,
+                            checkpoint, policy_state)
     SELECT run_id, it, TIMESTAMP '2026-01-01' + to_minutes(r * 90) + to_seconds(it * 150),
            TIMESTAMP '2026-01-01' + to_minutes(r * 90) + to_seconds(it * 150 + 140),
            12.0, 0.05, 3.0, 0.5, 120.0, 140.0,
@@ -120,14 +124,14 @@ _STATEMENTS = [
     FROM g_acc GROUP BY run_id, r, it ORDER BY r, it
     """,
     """
-    INSERT INTO plans
+    INSERT INTO plans (run_id, iteration, reasoning, "values", edited_by, total)
     SELECT run_id, it, 'Weakest skills get more: ' || string_agg(skill, ', ') || '.',
            json_object('weights', json_group_object(skill, 1 - correct / {items})), NULL, {per_it}
     FROM g_acc WHERE split = 'val' AND it < {its} AND k < 3
     GROUP BY run_id, r, it ORDER BY r, it
     """,
     """
-    INSERT INTO allocations
+    INSERT INTO allocations (run_id, iteration, skill, subskill, count)
     SELECT run_id, it + 1, skill,
            CASE WHEN p = 3 THEN skill || '/' || sub ELSE NULL END,
            CASE WHEN p = 3 THEN {per_it} // {skills} // 3 ELSE {per_it} // {skills} END
@@ -136,7 +140,8 @@ _STATEMENTS = [
     ORDER BY r, it, k
     """,
     """
-    INSERT INTO examples
+    INSERT INTO examples (run_id, iteration, seq, skill, subskill, prompt, answer, engine, call_id,
+                          kept, reason)
     SELECT run_id, it, seq, skill, CASE WHEN p = 3 THEN skill || '/' || (seq % 3) END,
            skill || ': ' || (hash(run_id, it, seq) % 1000) || ' ' || (hash(seq, it) % 1000) || ' =',
            ((hash(run_id, it, seq) % 1000) + (hash(seq, it) % 1000))::VARCHAR,
@@ -151,12 +156,31 @@ _STATEMENTS = [
     ORDER BY r, it, seq
     """,
     """
-    INSERT INTO answers
+    INSERT INTO answers (run_id, iteration, split, item_id, skill, prediction, correct)
     SELECT run_id, it, split, printf('%s-%s-%03d', split, skill, j), skill,
            CASE WHEN j < correct THEN (j * 7)::VARCHAR ELSE (j * 7 + 1 + it % 3)::VARCHAR END,
            j < correct
     FROM g_acc, range({items}) t(j)
     ORDER BY r, it, split, k, j
+    """,
+    """
+    INSERT INTO alerts (run_id, iteration, skill, best, best_iteration, accuracy)
+    SELECT run_id, it, skill, best, best_it, acc FROM (
+        SELECT run_id, r, k, it, skill, correct / {items} AS acc,
+               max(correct / {items}) OVER w AS best,
+               arg_max(it, correct) OVER w AS best_it
+        FROM g_acc WHERE split = 'val'
+        WINDOW w AS (PARTITION BY run_id, skill ORDER BY it ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
+    WHERE best - acc >= 0.1 - 1e-9 ORDER BY r, it, k
+    """,
+    """
+    INSERT INTO forest (run_id, iteration, seq, skill, subskill, description, allocation, generated,
+                        kept, fresh, added)
+    SELECT run_id, it, k * 3 + sub, skill, skill || '/' || sub, 'setting ' || sub || ' of ' || skill,
+           {per_it} // {skills} // 3, {per_it} // {skills} // 3 * it, ({per_it} // {skills} // 3 * it * 9) // 10,
+           json_array(correct / {items}), 1
+    FROM g_acc JOIN g_run USING (run_id, r), range(3) s(sub)
+    WHERE split = 'val' AND p = 3 AND it > 0 ORDER BY r, it, k, sub
     """,
     """
     INSERT INTO llm_calls (call_id, run_id, iteration, role, label, model, status, attempt,
@@ -167,6 +191,16 @@ _STATEMENTS = [
            false, TIMESTAMP '2026-01-01' + to_minutes(r * 90) + to_seconds(it * 150)
     FROM g_run, range(1, {its} + 1) i(it), g_skill WHERE p = 2
     ORDER BY r, it, k
+    """,
+    """
+    INSERT INTO llm_cache (cache_key, model, request, content, finish_reason, tokens_in, tokens_out,
+                           call_id, created_at)
+    SELECT 'key-' || call_id, model,
+           json_object('messages', [json_object('role', 'user', 'content',
+                       'Write ' || ({per_it} // {skills}) || ' new ' || label || ' problems.')]),
+           '{{"examples": [{{"prompt": "' || label || ': 1 2 =", "answer": "3"}}]}}', 'stop',
+           tokens_in, tokens_out, call_id, created_at
+    FROM llm_calls WHERE run_id LIKE 'gen-%'
     """,
 ]
 

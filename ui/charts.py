@@ -129,23 +129,26 @@ def qc_yield(frame: pd.DataFrame, title: str = "QC yield per skill (kept / gener
 
 
 def skill_forest(frame: pd.DataFrame, title: str = "Skill-Tree forest") -> go.Figure:
-    """Sunburst skill -> subskill sized by examples allocated, coloured by reward (Δ val acc)."""
+    """Sunburst skill -> subskill sized by the current allocation, coloured by the skill's
+    reward (its last change in val accuracy); pruned subskills (allocation 0) drop out."""
     if frame.empty:
         return empty(title, "no subskills: this run is not at the Skill-Tree level")
-    skills = frame.groupby("skill", sort=True).agg(allocated=("allocated", "sum"),
-                                                   reward=("reward", "mean")).reset_index()
-    ids = list(skills.skill) + [f"{s}/{u}" for s, u in zip(frame.skill, frame.subskill)]
-    labels = list(skills.skill) + list(frame.subskill)
-    parents = [""] * len(skills) + list(frame.skill)
-    values = list(skills.allocated) + list(frame.allocated)
-    rewards = list(skills.reward.fillna(0)) + list(frame.reward.fillna(0))
+    frame = frame[frame.allocation > 0] if (frame.allocation > 0).any() else frame.assign(allocation=1)
+    skills = frame.groupby("skill", sort=True).agg(allocation=("allocation", "sum"),
+                                                   reward=("reward", "first")).reset_index()
+    reward = [0.0 if _missing(r) else float(r) for r in [*skills.reward, *frame.reward]]
+    detail = [f"{a} examples now" for a in skills.allocation] + [
+        f"{a} examples now, {g} generated so far<br>fresh accuracy {_pct(f)}"
+        + (f"<br>{d}" if isinstance(d, str) and d else "")
+        for a, g, f, d in zip(frame.allocation, frame.generated, frame.fresh_accuracy, frame.description)]
     fig = go.Figure(go.Sunburst(
-        ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
-        marker=dict(colors=rewards, colorscale="RdYlGn", cmid=0, colorbar=dict(title="reward")),
-        customdata=rewards,
-        hovertemplate="%{label}<br>%{value} examples<br>reward %{customdata:+.3f}<extra></extra>"))
-    _style(fig, title)
-    return fig
+        ids=[*skills.skill, *(f"{s}/{u}" for s, u in zip(frame.skill, frame.subskill))],
+        labels=[*skills.skill, *frame.subskill], parents=[""] * len(skills) + list(frame.skill),
+        values=[*skills.allocation, *frame.allocation], branchvalues="total",
+        marker=dict(colors=reward, colorscale="RdYlGn", cmid=0, colorbar=dict(title="reward")),
+        customdata=list(zip(reward, detail)),
+        hovertemplate="%{label}<br>%{customdata[1]}<br>skill reward %{customdata[0]:+.3f}<extra></extra>"))
+    return _style(fig, title)
 
 
 def error_heatmap(frame: pd.DataFrame, title: str = "Wrong answers per skill") -> go.Figure:

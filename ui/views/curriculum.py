@@ -17,8 +17,6 @@ def load(deps: Deps, run_id: str | None) -> tuple[Any, pd.DataFrame, Any, Any, p
         blank = charts.empty("Curriculum", "pick a run")
         return blank, pd.DataFrame(), blank, blank, pd.DataFrame()
     frames = queries.curriculum(deps.history, run_id)
-    forest = frames["forest"].copy()
-    if not forest.empty:
-        forest["reward"] = forest.reward.round(4)
+    forest = frames["forest"].round({"fresh_accuracy": 3, "reward": 4, "mean_reward": 4})
     return (charts.allocation_bars(frames["allocations"]), frames["plans"],
             charts.qc_yield(frames["yield"]), charts.skill_forest(frames["forest"]), forest)

@@ -28,8 +28,8 @@ def alerts_text(matrix: pd.DataFrame) -> str:
         return ""
     alerts = matrix[matrix["alert"]]
     if alerts.empty:
-        return (f"No forgetting alerts (an alert is a skill that reached {pct(queries.MASTERED)}"
-                f" val accuracy and then fell {100 * queries.FORGET_DROP:.0f} points or more).")
+        return (f"No forgetting alerts (an alert is a skill whose val accuracy fell"
+                f" {100 * queries.FORGET_DROP:.0f} points or more below its best so far).")
     lines = [f"**{len(alerts)} forgetting alert(s)** (marked ✕ on the charts):"]
     lines += [f"- {r.skill} at iteration {r.iteration}: best {pct(r.best_before)} → {pct(r.accuracy)}"
               for r in alerts.head(20).itertuples()]

@@ -1,0 +1,46 @@
+"""Shared fixtures of the app's tests: a generated history, a tiny real run config, a served app."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A run that finishes in seconds on one CPU thread: a small student, few eval items.
+TINY_TASK_OPTIONS = {"eval_size": 8, "seed_counts": {"add": 16, "sub": 16, "cmp": 16, "cnt": 16}}
+TINY_STUDENT_OPTIONS = {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1, "threads": 1}
+
+
+def load_bench(name: str):
+    """A module of ``bench/`` (scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def generated_db(tmp_path_factory) -> Path:
+    """A generated history: 16 runs (uniform, weakest, LLM, Skill-Tree; 4 seeds each),
+    5 iterations, 5 skills, 4,000 examples. Tests copy it before writing."""
+    path = tmp_path_factory.mktemp("generated") / "history.duckdb"
+    load_bench("gen_history").generate(path, runs=16, iterations=5, skills=5, examples=4000)
+    return path
+
+
+@pytest.fixture
+def generated_copy(generated_db, tmp_path) -> Path:
+    path = tmp_path / "history.duckdb"
+    shutil.copy(generated_db, path)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
