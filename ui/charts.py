@@ -30,7 +30,10 @@ def empty(title: str, why: str = "no data yet") -> go.Figure:
 
 
 def _missing(v: float | None) -> bool:
-    return v is None or v != v
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def _pct(v: float | None) -> str:

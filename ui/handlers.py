@@ -7,7 +7,6 @@ function taking ``Deps`` first, bound to them with ``bind`` in ``ui/app.py``.
 from __future__ import annotations
 
 import inspect
-import math
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,11 +53,10 @@ def pct(value: Any) -> str:
 
 
 def missing(value: Any) -> bool:
-    if value is None or value is pd.NaT:
-        return True
+    """None, NaN, NaT or pandas' NA (what a LEFT JOIN or an unfinished iteration leaves)."""
     try:
-        return math.isnan(float(value))
-    except (TypeError, ValueError):
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or another non-scalar is not missing
         return False
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from agents.config import RunConfig
 from students.errors import ConfigError
 from ui import queries
-from ui.handlers import Deps, pct, require_run, run_choices
+from ui.handlers import Deps, missing, pct, require_run, run_choices
 
 COLUMNS = ["run", "status", "where", "task", "level", "teacher", "student", "seed", "iterations",
            "final val", "final test", "examples", "started"]
@@ -24,7 +24,7 @@ def table(deps: Deps, runs: pd.DataFrame | None = None) -> pd.DataFrame:
     rows = [[r.run_id, r.status, "here" if deps.runner.started_here(r.run_id) else "headless",
              r.task, r.level, f"{r.policy} + {r.engine}", r.student, r.seed,
              f"{int(r.done)}/{r.iterations}", pct(r.final_val), pct(r.final_test),
-             0 if r.examples_used != r.examples_used else int(r.examples_used),
+             0 if missing(r.examples_used) else int(r.examples_used),
              str(r.created_at)[:19]] for r in runs.itertuples()]
     return pd.DataFrame(rows, columns=COLUMNS)
 
