@@ -16,8 +16,8 @@ import random
 import secrets
 import threading
 import time
-import weakref
 from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import openai
@@ -94,22 +94,24 @@ class LLMClient:
             self._api = openai.AsyncOpenAI(
                 base_url=self.config.base_url, api_key=self.config.api_key(),
                 timeout=self.config.timeout, max_retries=0)
+        batch = _Batch(self._api, slots, writer)
         firsts = {k: r for k, r in zip(keys, requests)}  # one call per distinct request
         results = await asyncio.gather(*(
-            self._one(self._api, slots, writer, request, key, cached.get(key))
+            self._one(batch, _Call(request, key, secrets.token_hex(8)), cached.get(key))
             for key, request in firsts.items()))
         by_key = dict(zip(firsts, results))
         return [by_key[k] for k in keys]
 
-    async def _one(self, api: openai.AsyncOpenAI, slots: asyncio.Semaphore, writer: GroupWriter,
-                   request: Request, key: str, hit: CacheEntry | None) -> Reply | CallFailed:
+    async def _one(self, batch: _Batch, call: _Call, hit: CacheEntry | None) -> Reply | CallFailed:
+        """Every attempt of one logical call shares its ``call_id`` (a replay shares the id of
+        the call that made the cached content)."""
         if hit is not None:
-            reply = await self._replay(writer, request, key, hit)
+            reply = await self._replay(batch, call, hit)
             if reply is not None:
                 return reply
         mode, attempt, tries = self.mode, 0, 0
         while True:
-            outcome = await self._attempt(api, slots, writer, request, key, mode, attempt)
+            outcome = await self._attempt(batch, call, mode, attempt)
             attempt += 1
             if isinstance(outcome, Reply):
                 return outcome
@@ -119,32 +121,29 @@ class LLMClient:
                 continue  # a refused mode is not the endpoint failing: no retry is used up
             tries += 1
             if not outcome.retryable or tries > self.config.retries:
-                return CallFailed(outcome.kind, f"{request.role} call {request.label!r} failed"
-                                  f" after {attempt} attempt(s): {outcome}", attempt)
+                return CallFailed(outcome.kind, f"{call.request.role} call {call.request.label!r}"
+                                  f" failed after {attempt} attempt(s): {outcome}", attempt)
             await asyncio.sleep(self._delay(tries, outcome))
 
-    async def _replay(self, writer: GroupWriter, request: Request, key: str,
-                      hit: CacheEntry) -> Reply | None:
+    async def _replay(self, batch: _Batch, call: _Call, hit: CacheEntry) -> Reply | None:
         try:
-            parsed = parse(hit.content, hit.finish_reason, request.schema)
+            parsed = parse(hit.content, hit.finish_reason, call.request.schema)
         except OutputError:
             return None  # the parser changed under the cache: ask again
-        record = self._record(request, key, "cache", 0, "cached", tokens=(hit.tokens_in,
-                              hit.tokens_out), hit=True)
+        call.call_id = hit.call_id
+        record = self._record(call, "cache", 0, "cached", tokens=(hit.tokens_in, hit.tokens_out),
+                              hit=True)
         self.stats["cached"] += 1
-        await writer.put(record)
-        return Reply(request, record.call_id, hit.content, parsed, True, hit.tokens_in,
+        await batch.writer.put(record)
+        return Reply(call.request, call.call_id, hit.content, parsed, True, hit.tokens_in,
                      hit.tokens_out)
 
-    async def _attempt(self, api: openai.AsyncOpenAI, slots: asyncio.Semaphore,
-                       writer: GroupWriter, request: Request, key: str, mode: str,
-                       attempt: int) -> Reply | CallFailed:
-        t0 = time.perf_counter()
-        tokens = (0, 0)
+    async def _attempt(self, batch: _Batch, call: _Call, mode: str, attempt: int) -> Reply | CallFailed:
+        request, t0, tokens = call.request, time.perf_counter(), (0, 0)
         try:
-            async with slots:
+            async with batch.slots:
                 t0 = time.perf_counter()
-                completion = await api.chat.completions.create(
+                completion = await batch.api.chat.completions.create(
                     **self._body(request, mode, attempt))
             latency = time.perf_counter() - t0
             content, finish, tokens = _unpack(completion)
@@ -152,15 +151,16 @@ class LLMClient:
         except (openai.OpenAIError, OutputError) as e:
             failure = classify(e, mode, self.config.api_key_env)
             self.stats["errors"] += 1
-            await writer.put(self._record(request, key, mode, attempt, "error", tokens=tokens,
-                                          latency=time.perf_counter() - t0, failure=failure))
+            await batch.writer.put(self._record(call, mode, attempt, "error", tokens=tokens,
+                                                latency=time.perf_counter() - t0, failure=failure))
             return failure
-        record = self._record(request, key, mode, attempt, "ok", tokens=tokens, latency=latency)
-        entry = CacheEntry(key, self.config.model, json.dumps(request.logical(
-            self.config.model, self.config.params())), content, finish, *tokens, record.call_id)
+        record = self._record(call, mode, attempt, "ok", tokens=tokens, latency=latency)
+        logical = json.dumps(request.logical(self.config.model, self.config.params()))
+        entry = CacheEntry(call.key, self.config.model, logical, content, finish, *tokens,
+                           call.call_id)
         self.stats["calls"] += 1
-        await writer.put(record, entry)
-        return Reply(request, record.call_id, content, parsed, False, *tokens)
+        await batch.writer.put(record, entry)
+        return Reply(request, call.call_id, content, parsed, False, *tokens)
 
     def _body(self, request: Request, mode: str, attempt: int) -> dict[str, Any]:
         messages = [{"role": r, "content": c} for r, c in request.messages]
@@ -176,15 +176,16 @@ class LLMClient:
             body["extra_body"] = {"response_format": fmt}  # schema, milliseconds per call
         return body
 
-    def _record(self, request: Request, key: str, mode: str, attempt: int, status: str, *,
+    def _record(self, call: _Call, mode: str, attempt: int, status: str, *,
                 tokens: tuple[int, int] = (0, 0), latency: float = 0.0,
                 failure: CallFailed | None = None, hit: bool = False) -> CallRecord:
         cost = None if hit or self.price is None else self.price.cost(*tokens)
         if not hit:
             self.budget.add(sum(tokens), cost)
+        request = call.request
         return CallRecord(
-            secrets.token_hex(8), self.store.run_id, request.iteration, request.role,
-            request.label, self.config.model, key, mode, attempt, status,
+            call.call_id, self.store.run_id, request.iteration, request.role,
+            request.label, self.config.model, call.key, mode, attempt, status,
             failure.kind if failure else None, str(failure) if failure else None,
             tokens[0], tokens[1], latency, 0.0 if hit else cost, hit, utcnow())
 
@@ -193,6 +194,24 @@ class LLMClient:
         if failure.retry_after is not None:
             delay = max(delay, failure.retry_after)
         return min(delay, MAX_WAIT_S)
+
+
+@dataclass(slots=True)
+class _Call:
+    """One logical call: what is asked, its cache key, and the id its attempts share."""
+
+    request: Request
+    key: str
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """What the calls of one ``complete_all`` share."""
+
+    api: openai.AsyncOpenAI
+    slots: asyncio.Semaphore
+    writer: GroupWriter
 
 
 def _unpack(completion: Any) -> tuple[str | None, str | None, tuple[int, int]]:
@@ -246,7 +265,7 @@ class LoopThread:
         _OPEN.discard(self)
 
 
-_OPEN: weakref.WeakSet[LoopThread] = weakref.WeakSet()
+_OPEN: set[LoopThread] = set()  # strong: a loop outlives a client nobody closed
 
 
 @atexit.register
