@@ -112,6 +112,10 @@ def _llm(config: RunConfig, history: History, run_id: str) -> LLMClient | None:
 def _session(config: RunConfig, log: RunLog | None, checkpoints: Path, progress: bool,
              llm: LLMClient | None = None) -> Session:
     task = make(config.task.id, **config.task.options)
+    if llm is not None:  # a data file without skill labels gets them by discovery
+        from agents.discovery.discover import ensure_skills
+
+        task = ensure_skills(task, llm)
     student = make_student(config.student.id, seed=config.seed, **config.student.options)
     env_config = EnvConfig(regime=config.student.regime, checks=config.checks)
     env = LEVELS.make(config.teacher.level, task=task, student=student, config=env_config,

@@ -75,8 +75,14 @@ def fit_tree(out: TreePlanOut, skills: Sequence[str], budget: int,
 
 
 def weakest_first(obs: Observation, budget: int, why: str) -> dict[str, Any]:
-    """The plan used when the LLM could not give one: budget in proportion to error."""
-    weights = {s.skill: max(1.0 - s.accuracy, 0.05) for s in obs.val.scores}
+    """The plan used when the LLM could not give one: budget in proportion to error (to the
+    errors shown per skill where the level shows no scores, as Open-Ended)."""
+    scores = obs.val.by_skill()
+    if scores:
+        weights = {s: max(1.0 - scores[s].accuracy, 0.05) if s in scores else 0.05
+                   for s in obs.skills}
+    else:
+        weights = {s: 1.0 + sum(a.item.skill == s for a in obs.errors) for s in obs.skills}
     return {"allocations": largest_remainder(weights, budget),
             "reasoning": f"The LLM plan was unavailable ({why}); fell back to weakest-first:"
                          " budget in proportion to validation error.",

@@ -35,10 +35,21 @@ def propose(state: PolicyState, runtime: Runtime[PolicyContext]) -> dict:
     except LLMError as e:
         return {"proposal": weakest_first(ctx.observation, ctx.budget, str(e)), "error": str(e)}
     skills = ctx.observation.skills
-    proposal = (fit_tree(reply.parsed, skills, ctx.budget, ctx.memory.get("forest", {}))
+    proposal = (fit_tree(reply.parsed, skills, ctx.budget, _forest(ctx))
                 if tree else fit_skills(reply.parsed, skills, ctx.budget))
     proposal["values"]["call_id"] = reply.call_id
     return {"proposal": proposal, "error": None}
+
+
+def _forest(ctx: PolicyContext) -> dict[str, dict[str, dict]]:
+    """Current subskill allocations: the environment's forest if it has one, else the policy's."""
+    nodes = getattr(ctx.observation, "forest", ())
+    if not nodes:
+        return ctx.memory.get("forest", {})
+    forest: dict[str, dict[str, dict]] = {}
+    for n in nodes:
+        forest.setdefault(n.skill, {})[n.name] = {"allocation": n.allocation}
+    return forest
 
 
 def steer(state: PolicyState, runtime: Runtime[PolicyContext]) -> dict:

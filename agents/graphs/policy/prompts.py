@@ -82,7 +82,9 @@ def render(level: str, task: Task, obs: Observation, budget: int, memory: Mappin
 
 
 def _errors(obs: Observation, k: int) -> list[str]:
-    lines = ["Errors the student made on the validation set (a sample):"]
+    rate = getattr(obs, "error_rate", None)
+    lines = ["Errors the student made on the validation set (a sample"
+             + ("" if rate is None else f"; {rate:.0%} of val items are answered wrong") + "):"]
     lines += [f"- [{a.item.skill}] prompt {a.item.prompt!r}: right answer {a.item.answer!r},"
               f" student said {a.prediction!r}" for a in obs.errors[:k]]
     return lines if len(lines) > 1 else ["The student made no errors on the validation set."]
@@ -111,18 +113,32 @@ def _past_plans(memory: Mapping[str, Any], k: int) -> list[str]:
 
 
 def _forest(obs: Observation, memory: Mapping[str, Any]) -> list[str]:
-    forest: Mapping[str, Mapping[str, Any]] = memory.get("forest", {})
-    lines = ["Skill forest: per skill the validation accuracy, its reward (change after the "
-             "last data) and examples allocated so far; per subskill the last allocation and "
-             "the total so far."]
-    for s in obs.val.scores:
-        subs = forest.get(s.skill, {})
-        total = sum(v["generated"] for v in subs.values())
-        reward = "-" if s.change is None else f"{s.change:+.0%}"
-        lines.append(f"- {s.skill}: accuracy {s.accuracy:.0%}, reward {reward}, data {total}")
-        lines += [f"  - {name}: allocation {v['allocation']}, data {v['generated']}"
-                  + (f" ({v['description']})" if v.get("description") else "")
-                  for name, v in subs.items()]
-        if not subs:
-            lines.append("  (no subskills yet: explore to add some)")
+    """The environment's forest when it keeps one (Skill-Tree level), else the policy's own."""
+    lines = ["Skill forest: per skill the validation accuracy and its reward (change after the "
+             "last data); per subskill its allocation, examples generated (and kept) so far and"
+             " the student's accuracy on fresh examples of it before training."]
+    scores = obs.val.by_skill()
+    for skill in obs.skills:
+        s = scores.get(skill)
+        reward = "-" if s is None or s.change is None else f"{s.change:+.0%}"
+        accuracy = "-" if s is None else f"{s.accuracy:.0%}"
+        lines.append(f"- {skill}: accuracy {accuracy}, reward {reward}")
+        subs = _subskills(obs, memory, skill)
+        lines += subs or ["  (no subskills yet: explore to add some)"]
+        offered = [f"{o.name} ({o.description})" if o.description else o.name
+                   for o in getattr(obs, "offered", ()) if o.parent == skill]
+        if offered:
+            lines.append("  can explore: " + "; ".join(offered))
     return lines
+
+
+def _subskills(obs: Observation, memory: Mapping[str, Any], skill: str) -> list[str]:
+    nodes = [n for n in getattr(obs, "forest", ()) if n.skill == skill]
+    if nodes:
+        return [f"  - {n.name}: allocation {n.allocation}, data {n.generated} (kept {n.kept})"
+                + ("" if n.accuracy is None else f", fresh accuracy {n.accuracy:.0%}")
+                + (f" ({n.description})" if n.description else "") for n in nodes]
+    own: Mapping[str, Mapping[str, Any]] = memory.get("forest", {}).get(skill, {})
+    return [f"  - {name}: allocation {v['allocation']}, data {v['generated']}"
+            + (f" ({v['description']})" if v.get("description") else "")
+            for name, v in own.items()]

@@ -1,0 +1,83 @@
+"""Skill discovery end to end: label -> group -> assign, each stage kept in the history.
+
+    result = discover(task, llm, history)      # a FileTask without a skill column, say
+    task = task.with_skills(result.skills())
+
+A discovery is identified by the data, the model and its settings, so running it again (or
+resuming a run that needed it) reads the finished stages from the history and replays the
+finished calls of an unfinished one from the LLM cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+
+from agents.discovery.stages import (
+    Assignments, Categories, Labels, assign_items, group_labels, label_items)
+from agents.discovery.store import DiscoveryStore, category_rows
+from agents.llm.client import LLMClient
+from envs.history import History
+from envs.task import Task
+from students.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    discovery_id: str
+    labels: Labels
+    categories: Categories
+    assignments: Assignments
+    resumed: tuple[str, ...]  # stages read back from the history instead of computed
+
+    def skills(self) -> dict[str, str]:
+        """Item id -> category, for ``FileTask.with_skills``."""
+        return {item_id: category for item_id, (category, _) in self.assignments.items()}
+
+    def sizes(self) -> dict[str, int]:
+        return dict(Counter(self.skills().values()).most_common())
+
+
+def discovery_id(task: Task, model: str, batch: int, max_categories: int) -> str:
+    data = getattr(task, "fingerprint", task.id)
+    text = f"{data}/{model}/{batch}/{max_categories}"
+    return "disc-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def discover(task: Task, llm: LLMClient, history: History, *, batch: int = 10,
+             max_categories: int = 8, rounds: int = 3) -> Discovery:
+    """Label the val items, group the labels, assign every item of every split."""
+    if batch < 1 or max_categories < 1 or rounds < 1:
+        raise ConfigError("discovery: batch, max_categories and rounds must be >= 1")
+    items = [i for name in ("seed", "val", "test") for i in task.split(name)]
+    store = DiscoveryStore(history, discovery_id(task, llm.config.model, batch, max_categories))
+    store.start(task.id, llm.config.model, len(items))
+    done, about = store.done(), task.description
+    if "label" in done:
+        labels = store.labels()
+    else:
+        labels = label_items(llm, about, task.split("val"), batch=batch, rounds=rounds)
+        store.save("label", [{"item_id": i, "label": lab, "reason": why}
+                             for i, (lab, why) in labels.items()])
+    if "group" in done:
+        categories = store.categories()
+    else:
+        categories = group_labels(llm, about, labels, max_categories=max_categories, rounds=rounds)
+        store.save("group", category_rows(categories))
+    if "assign" in done:
+        assignments = store.assignments()
+    else:
+        assignments = assign_items(llm, about, items, labels, categories, batch=batch, rounds=rounds)
+        store.save("assign", [{"item_id": i, "category": c, "method": m}
+                              for i, (c, m) in assignments.items()])
+    return Discovery(store.id, labels, categories, assignments, tuple(done))
+
+
+def ensure_skills(task: Task, llm: LLMClient | None) -> Task:
+    """The task itself, or (a file without skill labels and an LLM at hand) a copy labelled
+    by discovery."""
+    if not getattr(task, "needs_skills", False) or llm is None or llm.store.history is None:
+        return task
+    result = discover(task, llm, llm.store.history)
+    return task.with_skills(result.skills())  # type: ignore[attr-defined]
