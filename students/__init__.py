@@ -15,12 +15,8 @@ def make_student(id: str, **kwargs) -> Student:
 
 def _load_builtins() -> None:
     # Imported lazily so that `import students` stays cheap and optional extras stay optional.
+    import students.hf  # noqa: F401  (cheap: transformers, peft and accelerate load on use)
     import students.tiny_gpt  # noqa: F401
-
-    try:
-        import students.hf  # noqa: F401
-    except ImportError:
-        pass
 
 
 __all__ = ["STUDENTS", "CurriculabError", "Pair", "Student", "TrainReport", "make_student"]
