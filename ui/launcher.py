@@ -159,6 +159,16 @@ class Launcher:
             return not job.thread.is_alive()
         return True
 
+    def shutdown(self, timeout: float = 60.0) -> None:
+        """Stop every run started here and wait for them (each ends after its iteration)."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            job.stop.set()
+        deadline = time.monotonic() + timeout
+        for job in jobs:
+            job.thread.join(max(0.0, deadline - time.monotonic()))
+
     # -- internals -----------------------------------------------------------------------
     def _launch(self, run_id: str, steer: bool, body: Callable) -> None:
         stop = threading.Event()
