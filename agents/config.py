@@ -50,6 +50,7 @@ class RunConfig:
     iterations: int = 6
     seed: int = 0
     checks: tuple[str, ...] = DEFAULT_CHECKS
+    known_keep: float = 0.0  # the "known" check keeps this fraction of examples already known
     checkpoint_dir: str = "runs"
 
     def __post_init__(self) -> None:
@@ -57,6 +58,8 @@ class RunConfig:
             raise ConfigError(f"iterations must be >= 1, got {self.iterations}")
         if self.teacher.budget < 1:
             raise ConfigError(f"budget must be >= 1, got {self.teacher.budget}")
+        if not 0.0 <= self.known_keep <= 1.0:
+            raise ConfigError(f"known_keep must be within [0, 1], got {self.known_keep}")
         if self.student.regime not in REGIMES:
             raise ConfigError(f"unknown regime {self.student.regime!r} (known: {', '.join(REGIMES)})")
 

@@ -25,7 +25,8 @@ from agents.policy import Policy, make_policy
 from agents.versions import package_versions
 from envs.environment import LEVELS, EnvConfig
 from envs.history import History
-from envs.queries import kept_examples, last_iteration, past_accuracies, policy_state, profile, run_row
+from envs.queries import (forest_nodes, kept_examples, last_iteration, past_accuracies,
+                           policy_state, profile, run_row)
 from envs.records import Observation, Plan, SkillProfile
 from envs.runlog import IterationRecord, RunLog, new_run_id, now
 from envs.task import make
@@ -117,7 +118,8 @@ def _session(config: RunConfig, log: RunLog | None, checkpoints: Path, progress:
 
         task = ensure_skills(task, llm)
     student = make_student(config.student.id, seed=config.seed, **config.student.options)
-    env_config = EnvConfig(regime=config.student.regime, checks=config.checks)
+    env_config = EnvConfig(regime=config.student.regime, checks=config.checks,
+                           known_keep=config.known_keep)
     env = LEVELS.make(config.teacher.level, task=task, student=student, config=env_config,
                       progress=progress)
     needs = {"llm": llm} if config.teacher.policy in LLM_TEACHERS else {}
@@ -168,7 +170,7 @@ def _continue(session: Session, last: int, progress: bool, steer: Steer | None,
         val=profile(history, task, run_id, last, "val", before),
         test=profile(history, task, run_id, last, "test", before_test),
         accumulated=kept_examples(history, run_id, last),
-        past=past_accuracies(history, run_id, last))
+        past=past_accuracies(history, run_id, last), forest=forest_nodes(history, run_id, last))
     session.policy.load_state(policy_state(history, run_id, last))
     return _loop(session, last, obs, progress, steer, stop)
 
@@ -197,15 +199,16 @@ def _loop(session: Session, last: int, obs: Observation, progress: bool, steer: 
         examples = session.engine.generate(plan, obs, iteration=t, seed=derive_seed(cfg.seed, "engine"))
         t2 = time.perf_counter()
         env.on_phase = lambda phase, t=t: log.set_phase(phase, t)
-        result = env.step(examples)
+        result = env.step(examples, plan=plan)
         timings = {"plan": t1 - t0, "generate": t2 - t1, **result.timings}
         _save_and_record(session, IterationRecord(
-            t, started, now(), timings, result.observation.val, result.test, plan,
+            t, started, now(), timings, env.val, result.test, plan,
             result.verdicts, result.train, result.reward, len(env.accumulated),
-            policy_state=session.policy.state()))
+            policy_state=session.policy.state(), alerts=result.alerts,
+            forest=result.observation.forest))
         obs = result.observation
         bar.update(1)
-        bar.write(_line(t, cfg.iterations, result, len(examples)))
+        bar.write(_line(t, cfg.iterations, env.val, result, len(examples)))
     else:
         log.set_status("completed")
     bar.close()
@@ -242,8 +245,10 @@ def _ends(session: Session) -> tuple[SkillProfile, SkillProfile, SkillProfile, S
             session.env.val, session.env.test)
 
 
-def _line(t: int, total: int, result, generated: int) -> str:
+def _line(t: int, total: int, val: SkillProfile, result, generated: int) -> str:
     kept = sum(v.kept for v in result.verdicts)
-    return (f"iteration {t}/{total}: val {result.observation.val.mean_accuracy:.1%} "
+    alerts = "".join(f"; forgetting: {a.skill} {a.accuracy:.0%} (best {a.best:.0%})"
+                     for a in result.alerts)
+    return (f"iteration {t}/{total}: val {val.mean_accuracy:.1%} "
             f"({result.reward:+.1%}), test {result.test.mean_accuracy:.1%}, "
-            f"{kept}/{generated} examples kept")
+            f"{kept}/{generated} examples kept{alerts}")

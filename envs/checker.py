@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envs.quality import normalise
-from envs.records import Example, Observation, StepResult
+from envs.records import Example, Observation, Plan, StepResult
 from envs.task import ProceduralTask, Task
 
 
@@ -40,8 +40,9 @@ def _check_generators(task: ProceduralTask, skills: list[str]) -> None:
             assert expected is None or task.score(expected, item.answer), f"{skill}: wrong answer"
 
 
-def check_env(env, examples: list[Example]) -> None:
-    """Reset, step once, and check the typed results of an environment level."""
+def check_env(env, examples: list[Example], plan: Plan | None = None) -> None:
+    """Reset, step once, and check the typed results of an environment level, including what
+    its observation may and may not show."""
     try:
         env.step(examples)
     except Exception as e:  # noqa: BLE001 - any clear error is acceptable here
@@ -50,8 +51,31 @@ def check_env(env, examples: list[Example]) -> None:
         raise AssertionError("step() before reset() must fail")
     obs = env.reset(seed=0)
     assert isinstance(obs, Observation) and obs.iteration == 0, "reset() returns Observation 0"
-    result = env.step(examples)
+    before = env.val.mean_accuracy
+    result = env.step(examples, plan=plan)
     assert isinstance(result, StepResult), "step() returns a StepResult"
     assert result.observation.iteration == 1, "step() advances the iteration"
     assert len(result.verdicts) == len(examples), "one verdict per example"
-    assert abs(result.reward - (result.observation.val.mean_accuracy - obs.val.mean_accuracy)) < 1e-9
+    assert abs(result.reward - (env.val.mean_accuracy - before)) < 1e-9, "reward = change of val mean"
+    for o in (obs, result.observation):
+        assert o.level == env.level, "the observation names its level"
+        assert o.skills, "the observation lists the skills a plan may name"
+        _check_level_view(o)
+
+
+def _check_level_view(obs: Observation) -> None:
+    if obs.level == "open-ended":
+        assert not obs.val.scores and not obs.val.answers and not obs.past, \
+            "open-ended shows raw errors only, no per-skill scores"
+        assert obs.error_rate is not None, "open-ended shows the error rate"
+        assert all(not a.correct for a in obs.errors), "errors must be wrong answers"
+    else:
+        assert obs.val.scores, f"{obs.level} shows per-skill scores"
+    if obs.level != "skill-tree":
+        assert not obs.forest and not obs.offered, "only the skill-tree level shows a forest"
+    else:
+        names = [(n.skill, n.name) for n in obs.forest]
+        assert len(set(names)) == len(names), "subskills are unique within a skill"
+        assert all(n.allocation > 0 for n in obs.forest), "a subskill at zero is pruned"
+        assert not set(names) & {(s.parent, s.name) for s in obs.offered}, \
+            "offered subskills are those not in the tree"

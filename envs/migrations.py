@@ -198,3 +198,37 @@ def _m003_controls(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+
+
+@migration(4, "quality-check yields, forgetting alerts, the skill-tree forest, known examples")
+def _m004_levels(con: duckdb.DuckDBPyConnection) -> None:
+    # Per iteration, skill and subskill (NULL: the skill as a whole): examples generated and
+    # kept by the quality checks, and how many of them the student was asked about before
+    # training (judged) and already answered right (known).
+    con.execute(
+        """
+        CREATE TABLE yields (
+            run_id VARCHAR, iteration INTEGER, skill VARCHAR, subskill VARCHAR,
+            generated INTEGER, kept INTEGER, judged INTEGER, known INTEGER
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE alerts (
+            run_id VARCHAR, iteration INTEGER, skill VARCHAR, best DOUBLE,
+            best_iteration INTEGER, accuracy DOUBLE
+        )
+        """
+    )
+    # The Skill-Tree forest after each iteration; a resumed run rebuilds it from here.
+    con.execute(
+        """
+        CREATE TABLE forest (
+            run_id VARCHAR, iteration INTEGER, seq INTEGER, skill VARCHAR, subskill VARCHAR,
+            description VARCHAR, allocation INTEGER, generated INTEGER, kept INTEGER,
+            fresh JSON, added INTEGER
+        )
+        """
+    )
+    con.execute("ALTER TABLE examples ADD COLUMN known BOOLEAN")

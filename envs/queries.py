@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from envs.history import History
-from envs.records import Answer, Example, SkillProfile
+from envs.records import Alert, Answer, Example, SkillProfile, Subskill
 from envs.evaluation import score_answers
 from envs.task import Task
 from students.errors import HistoryError
@@ -95,3 +95,42 @@ def policy_state(history: History, run_id: str, iteration: int) -> dict[str, Any
     raw = history.scalar(
         "SELECT policy_state FROM iterations WHERE run_id = ? AND iteration = ?", [run_id, iteration])
     return json.loads(raw) if raw else {}
+
+
+def forest_nodes(history: History, run_id: str, iteration: int) -> list[Subskill]:
+    """The Skill-Tree forest recorded after ``iteration`` (empty for other levels)."""
+    rows = history.rows(
+        "SELECT skill, subskill, description, allocation, generated, kept, fresh, added"
+        " FROM forest WHERE run_id = ? AND iteration = ? ORDER BY seq", [run_id, iteration])
+    return [Subskill(s, n, d or "", a, g, k, tuple(json.loads(f) if f else ()), added)
+            for s, n, d, a, g, k, f, added in rows]
+
+
+def alerts(history: History, run_id: str) -> list[Alert]:
+    """Every forgetting alert of the run, in order."""
+    rows = history.rows(
+        "SELECT iteration, skill, best, best_iteration, accuracy FROM alerts WHERE run_id = ?"
+        " ORDER BY iteration, skill", [run_id])
+    return [Alert(*row) for row in rows]
+
+
+def yields(history: History, run_id: str) -> pd.DataFrame:
+    """Per iteration and skill (subskill NULL) or subskill: generated, kept, yield, known,
+    and the examples rejected for each reason."""
+    return history.frame(
+        """
+        SELECT y.iteration, y.skill, y.subskill, y.generated, y.kept,
+               CASE WHEN y.generated > 0 THEN y.kept / y.generated END AS yield,
+               y.judged, y.known
+        FROM yields y WHERE y.run_id = ? ORDER BY y.iteration, y.skill, y.subskill NULLS FIRST
+        """, [run_id])
+
+
+def rejections(history: History, run_id: str) -> pd.DataFrame:
+    """Rejected examples per iteration, skill and reason (reasons cut at their first colon)."""
+    return history.frame(
+        """
+        SELECT iteration, skill, split_part(reason, ':', 1) AS reason, count(*) AS n
+        FROM examples WHERE run_id = ? AND NOT kept
+        GROUP BY ALL ORDER BY iteration, skill, n DESC
+        """, [run_id])

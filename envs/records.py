@@ -52,6 +52,7 @@ class Verdict:
     example: Example
     kept: bool
     reason: str = ""
+    known: bool | None = None  # the student answered it right before training (None: not asked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,18 +101,85 @@ class SkillProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class Subskill:
+    """A node of the Skill-Tree forest: a concrete, named slice of a skill and its record.
+
+    For built-in tasks a subskill is a generator setting (digit count, carry pattern, length);
+    for an LLM teacher a text description. ``fresh`` holds, for each iteration it got data
+    (oldest first), the student's accuracy on its freshly generated examples *before* training
+    on them; ``allocation`` is what the current plan gives it (a subskill at 0 is pruned).
+    """
+
+    skill: str
+    name: str
+    description: str = ""
+    allocation: int = 0
+    generated: int = 0
+    kept: int = 0
+    fresh: tuple[float, ...] = ()
+    added: int = 0  # the iteration it joined the tree
+
+    @property
+    def accuracy(self) -> float | None:
+        """The latest fresh-example accuracy, None before it was ever measured."""
+        return self.fresh[-1] if self.fresh else None
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """Forgetting: at ``iteration`` a skill's val accuracy is ``drop`` below its best so far."""
+
+    iteration: int
+    skill: str
+    best: float
+    best_iteration: int
+    accuracy: float
+
+    @property
+    def drop(self) -> float:
+        return self.best - self.accuracy
+
+
+@dataclass(frozen=True, slots=True)
 class Observation:
-    """What the teacher sees: the val profile, a sample of errors and the history of means."""
+    """What the teacher sees. Which fields are filled depends on the environment level:
+
+    - ``skill-list``: ``val`` (per-skill scores and answers), ``errors`` (a sample), ``past``
+      (per earlier iteration: skill -> val accuracy).
+    - ``open-ended``: only raw errors: ``errors`` is a larger sample of (item, the student's
+      answer, the right answer); ``val`` carries no scores or answers and ``past`` is empty;
+      ``error_rate`` is the one aggregate shown (the fraction of val items answered wrong).
+    - ``skill-tree``: everything of ``skill-list`` plus ``forest`` (every subskill in the tree
+      with its allocation and record) and ``offered`` (subskills the task can generate that are
+      not in the tree yet, as ``Skill`` records whose ``parent`` is the skill). Per skill the
+      reward is the change of its val accuracy: ``val.scores[i].change``.
+
+    ``skill_names`` lists the task's skills at every level: the vocabulary of a plan.
+    """
 
     iteration: int
     val: SkillProfile
     errors: tuple[Answer, ...]
     past: tuple[Mapping[str, float], ...] = ()  # per earlier iteration: skill -> val accuracy
     examples_used: int = 0
+    level: str = "skill-list"
+    skill_names: tuple[str, ...] = ()
+    error_rate: float | None = None
+    forest: tuple[Subskill, ...] = ()
+    offered: tuple[Skill, ...] = ()
 
     @property
     def skills(self) -> list[str]:
-        return [s.skill for s in self.val.scores]
+        """The skills a plan may name."""
+        return list(self.skill_names) if self.skill_names else [s.skill for s in self.val.scores]
+
+    def subskills(self, skill: str) -> list[Subskill]:
+        """The skill's subskills in the tree (Skill-Tree level), in the order they joined."""
+        return [s for s in self.forest if s.skill == skill]
+
+    def offered_for(self, skill: str) -> list[Skill]:
+        """Subskills of ``skill`` the task offers that are not in the tree yet."""
+        return [s for s in self.offered if s.parent == skill]
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -156,3 +224,4 @@ class StepResult:
     train: TrainReport
     test: SkillProfile
     timings: Mapping[str, float]
+    alerts: tuple[Alert, ...] = ()  # forgetting alerts raised at this iteration

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from envs.alerts import summarise_alerts
 from envs.history import History
-from envs.queries import iterations, run_row, skill_scores
+from envs.queries import alerts, iterations, rejections, run_row, skill_scores, yields
 
 CORE_PHASES = ("evaluate", "train", "generate")
 
@@ -39,7 +40,24 @@ def run_report(history: History, run_id: str) -> dict[str, Any]:
         "iterations": series,
         "skills": skill_table(series),
         "overhead": overhead(its),
+        "alerts": summarise_alerts(alerts(history, run_id)),
+        "yields": yield_table(history, run_id),
     }
+
+
+def yield_table(history: History, run_id: str) -> list[dict[str, Any]]:
+    """Per iteration and skill: examples generated and kept, the yield (kept / generated), how
+    many the student already knew before training, and the rejections by reason."""
+    frame = yields(history, run_id)
+    rejected = rejections(history, run_id)
+    reasons: dict[tuple[int, str], dict[str, int]] = {}
+    for r in rejected.itertuples():
+        reasons.setdefault((int(r.iteration), r.skill), {})[r.reason] = int(r.n)
+    return [{"iteration": int(r.iteration), "skill": r.skill, "generated": int(r.generated),
+             "kept": int(r.kept), "yield": round(r.kept / r.generated, 4) if r.generated else None,
+             "known": int(r.known), "judged": int(r.judged),
+             "rejected": reasons.get((int(r.iteration), r.skill), {})}
+            for r in frame[frame.subskill.isna()].itertuples()]
 
 
 def skill_table(series: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -17,11 +17,12 @@ from typing import Any
 import pandas as pd
 
 from envs.history import History, insert_frame
-from envs.records import Plan, SkillProfile, Verdict
+from envs.records import Alert, Plan, SkillProfile, Subskill, Verdict
 from students.base import TrainReport
 
 PHASES = ("evaluate", "plan", "generate", "check", "train")
-TABLES = ("iterations", "skill_scores", "plans", "allocations", "examples", "answers")
+TABLES = ("iterations", "skill_scores", "plans", "allocations", "examples", "answers", "yields",
+          "alerts", "forest")
 
 
 def now() -> datetime:
@@ -49,6 +50,8 @@ class IterationRecord:
     examples_used: int = 0
     checkpoint: str | None = None
     policy_state: Mapping[str, Any] = field(default_factory=dict)
+    alerts: Sequence[Alert] = ()
+    forest: Sequence[Subskill] = ()  # the Skill-Tree state after this iteration
 
 
 class RunLog:
@@ -97,6 +100,16 @@ class RunLog:
             "skill_scores": self._scores_frame(rec),
             "answers": self._answers_frame(rec),
             "examples": self._examples_frame(rec),
+            "yields": self._yields_frame(rec),
+            "alerts": pd.DataFrame([
+                {"run_id": self.run_id, "iteration": a.iteration, "skill": a.skill,
+                 "best": a.best, "best_iteration": a.best_iteration, "accuracy": a.accuracy}
+                for a in rec.alerts]),
+            "forest": pd.DataFrame([
+                {"run_id": self.run_id, "iteration": rec.iteration, "seq": i, "skill": n.skill,
+                 "subskill": n.name, "description": n.description, "allocation": n.allocation,
+                 "generated": n.generated, "kept": n.kept, "fresh": json.dumps(list(n.fresh)),
+                 "added": n.added} for i, n in enumerate(rec.forest)]),
         }
         if rec.plan is not None:
             frames["plans"] = pd.DataFrame([{
@@ -146,8 +159,26 @@ class RunLog:
              "skill": v.example.skill, "subskill": v.example.subskill,
              "prompt": v.example.prompt, "answer": v.example.answer,
              "engine": v.example.engine, "call_id": v.example.call_id,
-             "kept": v.kept, "reason": v.reason}
+             "kept": v.kept, "reason": v.reason, "known": v.known}
             for i, v in enumerate(rec.verdicts)])
+
+    def _yields_frame(self, rec: IterationRecord) -> pd.DataFrame:
+        """Per skill (subskill NULL) and per subskill: generated, kept, judged, known."""
+        counts: dict[tuple[str, str | None], list[int]] = {}
+        for v in rec.verdicts:
+            keys = [(v.example.skill, None)]
+            if v.example.subskill:
+                keys.append((v.example.skill, v.example.subskill))
+            for key in keys:
+                c = counts.setdefault(key, [0, 0, 0, 0])
+                c[0] += 1
+                c[1] += int(v.kept)
+                c[2] += int(v.known is not None)
+                c[3] += int(bool(v.known))
+        return pd.DataFrame([
+            {"run_id": self.run_id, "iteration": rec.iteration, "skill": skill,
+             "subskill": sub, "generated": g, "kept": k, "judged": j, "known": n}
+            for (skill, sub), (g, k, j, n) in counts.items()])
 
     def _allocations_frame(self, iteration: int, plan: Plan) -> pd.DataFrame:
         rows = []

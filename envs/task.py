@@ -45,6 +45,23 @@ class ProceduralTask(Task, Protocol):
         ...
 
 
+@runtime_checkable
+class SubskillTask(ProceduralTask, Protocol):
+    """A procedural task whose skills split into named generator settings: the subskills of
+    the Skill-Tree level (digit count, carry pattern, string length, ...)."""
+
+    def subskills(self, skill: str) -> tuple[Skill, ...]:
+        """The subskills of ``skill`` (``Skill`` records whose ``parent`` is ``skill``), easiest
+        first; names are unique within the skill."""
+        ...
+
+    def generate(self, skill: str, n: int, *, seed: int, difficulty: int | None = None,
+                 subskill: str | None = None) -> list[Item]:
+        """As ``ProceduralTask.generate``; ``subskill`` (one of ``subskills(skill)``) picks
+        the generator setting, overriding ``difficulty``."""
+        ...
+
+
 TASKS: Registry[Task] = Registry("task")
 
 
@@ -56,6 +73,7 @@ def make(id: str, **kwargs) -> Task:
 
 def _load_builtins() -> None:
     import envs.arith  # noqa: F401
+    import envs.strings  # noqa: F401
     # Packaged real data: these modules import their data packages only when a task is made,
     # so a missing optional package is a DataError naming it, not an ImportError here.
     import envs.champ  # noqa: F401

@@ -31,6 +31,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"\nrun {summary.run_id}: {summary.status} after {summary.iterations} iterations,"
           f" {summary.examples_used} examples used")
     print(skills_table(report["skills"]))
+    _print_alerts(report)
     _print_overhead(report)
     print(f"details: curriculab show {summary.run_id} --db {args.db}")
     return 0
@@ -105,8 +106,40 @@ def cmd_show(args: argparse.Namespace) -> int:
              f"{s['seconds']:.1f}"] for s in report["iterations"]]
     print()
     print(table(["iteration", "examples used", "val mean", "test mean", "seconds"], rows))
+    _print_yields(report)
+    _print_alerts(report)
     _print_overhead(report)
     return 0
+
+
+def _print_yields(report: dict) -> None:
+    """Quality-check yield (kept / generated) per skill and iteration, and why examples went."""
+    ys = report.get("yields") or []
+    if not ys:
+        return
+    its = sorted({y["iteration"] for y in ys})
+    cell = {(y["skill"], y["iteration"]): f"{y['kept']}/{y['generated']}" for y in ys}
+    skills = list(dict.fromkeys(y["skill"] for y in ys))
+    print("\nquality-check yield (kept/generated) per skill and iteration:")
+    print(table(["skill", *map(str, its)], [[s, *(cell.get((s, i), "-") for i in its)]
+                                            for s in skills]))
+    reasons: dict[str, int] = {}
+    for y in ys:
+        for reason, n in y["rejected"].items():
+            reasons[reason] = reasons.get(reason, 0) + n
+    if reasons:
+        print("rejected: " + "; ".join(f"{n} {r}" for r, n in sorted(reasons.items(),
+                                                                  key=lambda kv: -kv[1])))
+
+
+def _print_alerts(report: dict) -> None:
+    alerts = report.get("alerts") or []
+    if not alerts:
+        return
+    print(f"\nforgetting alerts ({len(alerts)} skill(s) fell 10 points or more below their best):")
+    print(table(["skill", "first at", "best", "worst", "drop", "iterations"],
+                [[a["skill"], a["first_iteration"], f"{pct(a['best'])} (it {a['best_iteration']})",
+                  pct(a["worst"]), pct(a["worst_drop"]), a["iterations"]] for a in alerts]))
 
 
 def _print_overhead(report: dict) -> None:

@@ -1,10 +1,15 @@
-"""``procedural``: examples from the task's own seeded generators (no LLM)."""
+"""``procedural``: examples from the task's own seeded generators (no LLM).
+
+At the Skill-Tree level a plan names subskills; a task with a subskill catalogue
+(``SubskillTask``) generates each one at its own setting. A subskill the task does not know
+(say, one an LLM policy invented) gets the skill's default generator, labelled with its name.
+"""
 
 from __future__ import annotations
 
 from agents.engine import ENGINES
 from envs.records import Example, Observation, Plan
-from envs.task import ProceduralTask, Task
+from envs.task import ProceduralTask, SubskillTask, Task
 from students.errors import ConfigError
 from students.seeding import derive_seed
 
@@ -17,6 +22,7 @@ class ProceduralEngine:
         if not isinstance(task, ProceduralTask):
             raise ConfigError(f"engine 'procedural' needs a task with generators; {task.id} has none")
         self.task, self.difficulty = task, difficulty
+        self._known: dict[str, set[str]] = {}
 
     def generate(self, plan: Plan, observation: Observation, *, iteration: int,
                  seed: int) -> list[Example]:
@@ -26,8 +32,18 @@ class ProceduralEngine:
             for sub, n in subs.items():
                 if n <= 0:
                     continue
-                items = self.task.generate(skill, n, seed=derive_seed(seed, "gen", iteration, skill, sub),
-                                           difficulty=self.difficulty)
+                items = self._items(skill, sub, n, derive_seed(seed, "gen", iteration, skill, sub))
                 examples += [Example(i.prompt, i.answer, skill, sub, self.name, iteration)
                              for i in items]
         return examples
+
+    def _items(self, skill: str, sub: str | None, n: int, seed: int):
+        if sub is not None and sub in self._subskills(skill):
+            return self.task.generate(skill, n, seed=seed, subskill=sub)  # type: ignore[call-arg]
+        return self.task.generate(skill, n, seed=seed, difficulty=self.difficulty)
+
+    def _subskills(self, skill: str) -> set[str]:
+        if skill not in self._known:
+            subs = self.task.subskills(skill) if isinstance(self.task, SubskillTask) else ()
+            self._known[skill] = {s.name for s in subs}
+        return self._known[skill]

@@ -1,8 +1,11 @@
-"""``weakest``: budget in proportion to per-skill error, with a floor so no skill starves."""
+"""``weakest``: budget in proportion to per-skill error, with a floor so no skill starves.
+
+At the Open-Ended level the per-skill accuracy is estimated from the raw errors."""
 
 from __future__ import annotations
 
 from agents.allocation import largest_remainder
+from agents.arms import skill_accuracy
 from agents.policy import POLICIES, Stateless
 from envs.records import Observation, Plan
 from students.errors import ConfigError
@@ -19,11 +22,12 @@ class WeakestPolicy(Stateless):
         self.seed, self.floor = seed, floor
 
     def plan(self, observation: Observation, budget: int) -> Plan:
-        weights = {s.skill: max(1.0 - s.accuracy, self.floor) for s in observation.val.scores}
+        accuracy = skill_accuracy(observation)
+        weights = {s: max(1.0 - a, self.floor) for s, a in accuracy.items()}
         counts = largest_remainder(weights, budget)
-        ranked = sorted(observation.val.scores, key=lambda s: s.accuracy)
-        weakest = ", ".join(f"{s.skill} ({s.accuracy:.0%})" for s in ranked[:3])
+        ranked = sorted(accuracy, key=lambda s: accuracy[s])[:3]
+        weakest = ", ".join(f"{s} ({accuracy[s]:.0%})" for s in ranked)
         reasoning = (f"Weakest-first: weight = max(1 - val accuracy, {self.floor}). "
-                     f"Weakest skills: {weakest}; they get {sum(counts[s.skill] for s in ranked[:3])}"
+                     f"Weakest skills: {weakest}; they get {sum(counts[s] for s in ranked)}"
                      f" of {budget} examples.")
         return Plan(counts, reasoning, values={"weights": weights})

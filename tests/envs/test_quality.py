@@ -48,3 +48,90 @@ def test_unknown_check_is_a_config_error():
     from students.errors import ConfigError
     with pytest.raises(ConfigError, match="unknown quality check"):
         QualityChecker(AddTask(), checks=("verify", "vibes"))
+
+
+# -- the full pipeline over a real engine's output ------------------------------------------
+
+from dataclasses import replace  # noqa: E402
+
+from agents.engine import make_engine  # noqa: E402
+from envs.quality import KNOWN_REASON  # noqa: E402
+from envs.records import Observation, Plan, SkillProfile  # noqa: E402
+from envs.task import make  # noqa: E402
+
+
+def engine_output(task, n=6):
+    plan = Plan({"rev": n, "sort": n, "shift": n}, "test plan")
+    obs = Observation(0, SkillProfile("val", ()), ())
+    return make_engine("procedural", task=task).generate(plan, obs, iteration=1, seed=7)
+
+
+def test_planted_duplicates_copies_and_wrong_answers_are_rejected_with_their_reason_only():
+    task = make("strings-v0", eval_size=10)
+    clean = engine_output(task)
+    test_item, val_item = task.split("test")[3], task.split("val")[12]
+    planted = {
+        3: (replace(clean[0]), "duplicate of an earlier example"),
+        14: (replace(clean[6], prompt=clean[6].prompt.replace(" ", "  ").upper()),
+            "duplicate of an earlier example"),  # case and runs of spaces do not count
+        5: (replace(clean[1], prompt=clean[1].prompt.replace("=", " =")),
+            "near-duplicate of an earlier example"),  # differs only in where spaces are
+        8: (replace(clean[2], prompt=test_item.prompt, answer=test_item.answer,
+                    skill=test_item.skill), "copies a val/test item"),
+        10: (replace(clean[3], prompt=" " + val_item.prompt.replace("=", " ="),
+                     answer=val_item.answer, skill=val_item.skill), "near copy of a val/test item"),
+        12: (replace(clean[4], answer=clean[4].answer[::-1] + "x"), "wrong answer"),
+    }
+    examples = list(clean)
+    for at, (example, _) in sorted(planted.items()):
+        examples.insert(at, example)
+    checker = QualityChecker(task, ("verify", "dedup", "decontaminate"))
+    verdicts = checker(examples)
+    rejected = {i: v.reason for i, v in enumerate(verdicts) if not v.kept}
+    assert set(rejected) == set(planted), rejected  # nothing else is rejected
+    for at, (_, reason) in planted.items():
+        assert rejected[at].startswith(reason), (at, rejected[at])
+    # a later batch repeating a kept example is a duplicate within the run
+    again = checker([clean[5], engine_output(task)[0]])
+    assert [v.reason for v in again] == ["duplicate of an earlier example"] * 2
+
+
+def test_wrong_answer_check_runs_first_and_rejects_with_the_expected_answer():
+    task = make("strings-v0", eval_size=10)
+    wrong = replace(engine_output(task)[0], answer="zzz")
+    [verdict] = QualityChecker(task)([wrong])
+    assert verdict.reason == f"wrong answer: verifier expects {task.oracle('rev', wrong.prompt)!r}"
+
+
+def test_known_examples_are_dropped_except_the_kept_fraction_and_all_are_judged():
+    task = make("strings-v0", eval_size=10)
+    examples = engine_output(task, n=10)
+    knows = {ex.prompt for ex in examples if ex.skill == "rev"}  # the student knows every rev
+
+    def judge(batch):  # the student's verdict on each example, as the environment supplies it
+        return [ex.prompt in knows for ex in batch]
+
+    checker = QualityChecker(task, ("verify", "known"), known_keep=0.3, seed=1)
+    verdicts = checker(examples, judge=judge, iteration=1)
+    assert all(v.known == (v.example.skill == "rev") for v in verdicts)
+    dropped = [v for v in verdicts if not v.kept]
+    assert len(dropped) == 7 and all(v.reason == KNOWN_REASON and v.example.skill == "rev"
+                                     for v in dropped)
+    again = QualityChecker(task, ("verify", "known"), known_keep=0.3, seed=1)(
+        examples, judge=judge, iteration=1)
+    assert [v.kept for v in again] == [v.kept for v in verdicts]  # a seeded choice
+
+
+def test_checks_run_in_pipeline_order_whatever_the_config_order():
+    task = make("strings-v0", eval_size=10)
+    checker = QualityChecker(task, ("known", "decontaminate", "verify", "dedup"))
+    assert checker.checks == ("verify", "dedup", "decontaminate", "known")
+
+
+def test_near_duplicates_of_long_prompts_are_found_by_word_shingles():
+    from envs.similarity import NearIndex
+    index = NearIndex()
+    index.add("Write a function that returns the sum of the two given integers a and b.")
+    assert index.match("Write a function that returns the sum of the two given integers a and b!") == "near"
+    assert index.match("Write a function that returns the product of the two given integers a and b.") is None
+    assert index.match("write a function that returns the sum of the two given integers a and b.") == "exact"

@@ -1,0 +1,81 @@
+"""``sec``: a bandit over skills, after Self-Evolving Curriculum (SEC).
+
+Arms are skills (at the Skill-Tree level, within each skill, its subskills too). After each
+iteration every arm that got data is rewarded with its learning progress |Δ accuracy| (the
+supervised stand-in for SEC's mean |advantage|, which also peaks where the student is
+learning); its value follows TD(0): ``Q <- alpha * r + (1 - alpha) * Q``. The budget is
+sampled from the Boltzmann distribution ``P(arm) ∝ exp(Q / temperature)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from agents.arms import (ProgressMemory, budget_plan, sample_counts, skill_readings,
+                         subskill_readings, top)
+from agents.policy import POLICIES
+from envs.records import Observation, Plan
+from students.errors import ConfigError
+from students.seeding import derive_seed
+
+
+@POLICIES.register("sec")
+class SECPolicy:
+    def __init__(self, *, seed: int = 0, alpha: float = 0.5, temperature: float = 0.1) -> None:
+        if not 0.0 < alpha <= 1.0 or temperature <= 0:
+            raise ConfigError(f"sec: alpha within (0, 1] and temperature > 0, got {alpha}, "
+                              f"{temperature}")
+        self.seed, self.alpha, self.temperature = seed, float(alpha), float(temperature)
+        self.load_state({})
+
+    def plan(self, observation: Observation, budget: int) -> Plan:
+        readings = skill_readings(observation)
+        rewards = self._update(readings)
+        probs = self._boltzmann([r.key for r in readings])
+        counts = sample_counts(probs, budget, derive_seed(self.seed, "sec", observation.iteration))
+        sub_weights = {}
+        if observation.level == "skill-tree":
+            for skill in observation.skills:
+                subs = subskill_readings(observation, skill)
+                rewards.update(self._update(subs))
+                if subs:
+                    sub_weights[skill] = {r.subskill: p for r, p in zip(
+                        subs, self._boltzmann([r.key for r in subs]).values())}
+        skill_q = {k: v for k, v in self.q.items() if "/" not in k}
+        reasoning = (
+            f"SEC bandit: Q <- {self.alpha} * |Δ accuracy| + {1 - self.alpha:.2g} * Q for the"
+            f" skills that got data; budget sampled from exp(Q / {self.temperature}). "
+            + (f"Highest Q: {top(skill_q, fmt='{:.3f}')}." if rewards else
+               "No rewards yet: every Q is 0, so every skill is as likely."))
+        values = {"Q": {k: round(v, 4) for k, v in self.q.items()},
+                  "rewards": {k: round(v, 4) for k, v in rewards.items()},
+                  "probabilities": {k: round(v, 4) for k, v in probs.items()}}
+        plan = budget_plan(observation, counts, reasoning, values, sub_weights)
+        self.played = sorted({s for s, c in plan.allocations.items() if c > 0} | {
+            f"{s}/{n}" for s, subs in plan.subskills.items() for n in subs})
+        return plan
+
+    def _update(self, readings) -> dict[str, float]:
+        """TD(0) on the arms played last time that have a new measurement."""
+        progress = self.memory.observe(readings)
+        rewards = {k: r for k, r in progress.items() if k in self.played or not self.played}
+        for key, r in rewards.items():
+            self.q[key] = self.alpha * r + (1 - self.alpha) * self.q.get(key, 0.0)
+        return rewards
+
+    def _boltzmann(self, keys: list[str]) -> dict[str, float]:
+        q = {k: self.q.get(k, 0.0) / self.temperature for k in keys}
+        peak = max(q.values(), default=0.0)
+        z = {k: math.exp(v - peak) for k, v in q.items()}
+        total = sum(z.values())
+        return {k: v / total for k, v in z.items()}
+
+    def state(self) -> Mapping[str, Any]:
+        return {"memory": self.memory.state(), "q": dict(self.q), "played": list(self.played)}
+
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        self.memory = ProgressMemory(state.get("memory"))
+        self.q: dict[str, float] = dict(state.get("q", {}))
+        self.played: list[str] = list(state.get("played", []))

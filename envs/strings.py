@@ -1,0 +1,254 @@
+"""``strings-v0``: a procedural suite of string-manipulation skills over lowercase letters.
+
+The same contract as ``arith-v0``: every prompt is ``"<tag> <operands>="`` and every answer a
+short string, so a character-level student learns all skills in one model; each skill has a
+seeded generator with a difficulty knob (1 = easiest: difficulty d means strings of d + 2
+letters) and the right answer is computed from the prompt text alone. Each skill also splits
+into subskills (the Skill-Tree level): one per string length, or, for ``shift``, one per
+shift amount.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from envs.records import Item, Skill
+from envs.task import SPLIT_NAMES, TASKS
+from students.errors import DataError
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+VOWELS = "aeiou"
+MAX_DIFFICULTY = 6
+Sampler = Callable[[random.Random, int, int | None], str]  # (rng, length, k) -> operand text
+
+
+@dataclass(frozen=True, slots=True)
+class StringSkill:
+    """One skill: its prompt grammar, generator and exact solver."""
+
+    name: str
+    description: str
+    pattern: str  # regex of the operand text; the solver reads its groups
+    sample: Sampler
+    solve: Callable[[re.Match], str]
+    difficulty: int  # the default level (the one the splits use)
+    ks: tuple[int, ...] = ()  # shift amounts that are subskills of their own (shift only)
+
+
+def _word(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice(LETTERS) for _ in range(n))
+
+
+def _repeats(rng: random.Random, n: int) -> str:
+    """A word over few letters, so that letters repeat (dedup, count)."""
+    pool = rng.sample(LETTERS, max(2, (n + 1) // 2))
+    return "".join(rng.choice(pool) for _ in range(n))
+
+
+def _count_operands(rng: random.Random, n: int, k: int | None) -> str:
+    word = _repeats(rng, n)
+    target = rng.choice(word) if rng.random() < 0.8 else rng.choice(LETTERS)
+    return f"{target}:{word}"
+
+
+def _cut_operands(rng: random.Random, n: int, k: int | None) -> str:
+    return f"{rng.randint(1, n - 1)}:{_word(rng, n)}"
+
+
+def _shift_operands(rng: random.Random, n: int, k: int | None) -> str:
+    return f"{k if k is not None else rng.randint(1, 5)}:{_word(rng, n)}"
+
+
+def _palindrome_operands(rng: random.Random, n: int, k: int | None) -> str:
+    half = _word(rng, n // 2)
+    if rng.random() < 0.5:  # half the words are palindromes
+        return half + (rng.choice(LETTERS) if n % 2 else "") + half[::-1]
+    return _word(rng, n)
+
+
+def _shift(m: re.Match) -> str:
+    k = int(m[1])
+    return "".join(LETTERS[(LETTERS.index(c) + k) % len(LETTERS)] for c in m[2])
+
+
+def _dedup(word: str) -> str:
+    return "".join(c for i, c in enumerate(word) if c not in word[:i])
+
+
+SPECS: tuple[StringSkill, ...] = (
+    StringSkill("rev", "reverse the letters; 'rev abcde=' -> 'edcba'", r"([a-z]+)",
+                lambda r, n, k: _word(r, n), lambda m: m[1][::-1], difficulty=3),
+    StringSkill("first", "the first k letters; 'first 2:abcde=' -> 'ab'", r"(\d):([a-z]+)",
+                _cut_operands, lambda m: m[2][: int(m[1])], difficulty=4),
+    StringSkill("last", "the last k letters; 'last 2:abcde=' -> 'de'", r"(\d):([a-z]+)",
+                _cut_operands, lambda m: m[2][-int(m[1]):], difficulty=4),
+    StringSkill("sort", "sort the letters alphabetically; 'sort dbca=' -> 'abcd'", r"([a-z]+)",
+                lambda r, n, k: _word(r, n), lambda m: "".join(sorted(m[1])), difficulty=3),
+    StringSkill("cnt", "how often a letter occurs; 'cnt a:banana=' -> '3'", r"([a-z]):([a-z]+)",
+                _count_operands, lambda m: str(m[2].count(m[1])), difficulty=4),
+    StringSkill("vow", "how many vowels (a e i o u); 'vow banana=' -> '3'", r"([a-z]+)",
+                lambda r, n, k: _word(r, n), lambda m: str(sum(c in VOWELS for c in m[1])),
+                difficulty=4),
+    StringSkill("dedup", "drop repeated letters, keep first ones; 'dedup banana=' -> 'ban'",
+                r"([a-z]+)", lambda r, n, k: _repeats(r, n), lambda m: _dedup(m[1]), difficulty=4),
+    StringSkill("shift", "Caesar shift each letter by k (z wraps to a); 'shift 2:abz=' -> 'cdb'",
+                r"([1-9]):([a-z]+)", _shift_operands, _shift, difficulty=2, ks=(1, 2, 3, 4, 5)),
+    StringSkill("pal", "is it a palindrome: 'y' or 'n'; 'pal abba=' -> 'y'", r"([a-z]+)",
+                _palindrome_operands, lambda m: "y" if m[1] == m[1][::-1] else "n", difficulty=3),
+    StringSkill("rot", "rotate left by one letter; 'rot abcd=' -> 'bcda'", r"([a-z]+)",
+                lambda r, n, k: _word(r, n), lambda m: m[1][1:] + m[1][:1], difficulty=3),
+)
+
+# The seed set is a pretrained student's head start: rich in a few skills, silent on the
+# others, so the starting profile is uneven and a teacher has something to find.
+SEED_COUNTS: Mapping[str, int] = {"rev": 300, "first": 300, "vow": 300, "pal": 300}
+EVAL_SIZE = 50  # val and test items per skill
+SPLIT_SEED = 20250202  # fixed: the splits are part of the task's definition
+
+
+def length(difficulty: int) -> int:
+    """Letters in a word at ``difficulty`` (1 -> 3 letters, 6 -> 8 letters)."""
+    return difficulty + 2
+
+
+class Strings:
+    """The ``strings-v0`` task (a ``SubskillTask``)."""
+
+    id = "strings-v0"
+
+    def __init__(self, *, eval_size: int = EVAL_SIZE,
+                 seed_counts: Mapping[str, int] | None = None) -> None:
+        self._specs = {s.name: s for s in SPECS}
+        self.skills = tuple(Skill(s.name, s.description) for s in SPECS)
+        self.description = _describe(SPECS)
+        counts = dict(SEED_COUNTS if seed_counts is None else seed_counts)
+        unknown = set(counts) - set(self._specs)
+        if unknown or eval_size < 1:
+            raise DataError(f"strings-v0: bad seed_counts {sorted(unknown)} or eval_size {eval_size}")
+        self._splits = self._make_splits(eval_size, counts)
+        self._heldout = frozenset(i.prompt for name in ("val", "test") for i in self._splits[name])
+
+    def split(self, name: str) -> tuple[Item, ...]:
+        """The fixed items of ``"seed"``, ``"val"`` or ``"test"``, ordered by skill."""
+        if name not in SPLIT_NAMES:
+            raise DataError(f"unknown split {name!r} (known: {', '.join(SPLIT_NAMES)})")
+        return self._splits[name]
+
+    def score(self, reference: str, prediction: str) -> bool:
+        """Exact match, ignoring surrounding whitespace."""
+        return prediction.strip() == reference.strip()
+
+    def oracle(self, skill: str, prompt: str) -> str | None:
+        """The right answer computed from the prompt text; None if it is not a ``skill`` prompt."""
+        spec = self._specs.get(skill)
+        if spec is None:
+            return None
+        m = re.fullmatch(rf"{spec.name} {spec.pattern}=", prompt.strip())
+        if m is None or (m.lastindex == 2 and m[1].isdigit() and spec.name != "shift"
+                         and not 0 < int(m[1]) < len(m[2])):
+            return None
+        return spec.solve(m)
+
+    def skill_of(self, prompt: str) -> str | None:
+        """The skill a prompt's tag names, or None."""
+        tag = prompt.strip().split(" ", 1)[0]
+        return tag if tag in self._specs and self.oracle(tag, prompt) is not None else None
+
+    def is_heldout(self, prompt: str) -> bool:
+        """True when ``prompt`` is a val or test prompt (a training example must not copy one)."""
+        return prompt.strip() in self._heldout
+
+    def subskills(self, skill: str) -> tuple[Skill, ...]:
+        """One subskill per length (``len3`` .. ``len8``), or per shift amount (``k1`` ..)."""
+        spec = self._spec(skill)
+        if spec.ks:
+            n = length(spec.difficulty)
+            return tuple(Skill(f"k{k}", f"shift by {k}, {n}-letter words", skill) for k in spec.ks)
+        return tuple(Skill(f"len{length(d)}", f"{length(d)}-letter words", skill)
+                     for d in range(1, MAX_DIFFICULTY + 1))
+
+    def generate(self, skill: str, n: int, *, seed: int, difficulty: int | None = None,
+                 subskill: str | None = None) -> list[Item]:
+        """``n`` fresh items of ``skill``, distinct and outside val/test while the space allows."""
+        spec = self._spec(skill)
+        size, k = self._setting(spec, difficulty, subskill)
+        rng = random.Random(f"strings-v0/{skill}/{size}/{k}/{seed}")
+        prompts = _draw(rng, spec, size, k, n, avoid=self._heldout)
+        return [Item(f"gen/{skill}/{seed}/{i:04d}", skill, p, self.oracle(skill, p), subskill)
+                for i, p in enumerate(prompts)]
+
+    def _setting(self, spec: StringSkill, difficulty: int | None,
+                 subskill: str | None) -> tuple[int, int | None]:
+        """(word length, shift amount or None) for a difficulty or a subskill."""
+        if subskill is not None:
+            names = {s.name for s in self.subskills(spec.name)}
+            if subskill not in names:
+                raise DataError(f"{spec.name}: unknown subskill {subskill!r} (known: {sorted(names)})")
+            if spec.ks:
+                return length(spec.difficulty), int(subskill[1:])
+            return int(subskill[3:]), None
+        level = spec.difficulty if difficulty is None else difficulty
+        if not 1 <= level <= MAX_DIFFICULTY:
+            raise DataError(f"{spec.name}: difficulty must be 1..{MAX_DIFFICULTY}, got {difficulty}")
+        return length(level), None
+
+    def _spec(self, skill: str) -> StringSkill:
+        try:
+            return self._specs[skill]
+        except KeyError:
+            raise DataError(f"unknown strings-v0 skill {skill!r} (known: {', '.join(self._specs)})") from None
+
+    def _make_splits(self, eval_size: int, counts: Mapping[str, int]) -> dict[str, tuple[Item, ...]]:
+        # test first, then val, then seed, each avoiding the prompts already taken
+        splits: dict[str, list[Item]] = {"test": [], "val": [], "seed": []}
+        for spec in SPECS:
+            taken: set[str] = set()
+            for name in ("test", "val", "seed"):
+                size = eval_size if name != "seed" else counts.get(spec.name, 0)
+                rng = random.Random(f"strings-v0/{SPLIT_SEED}/{name}/{spec.name}")
+                prompts = _draw(rng, spec, length(spec.difficulty), None, size, avoid=taken,
+                                strict=True)
+                taken.update(prompts)
+                splits[name] += [Item(f"{name}/{spec.name}/{i:04d}", spec.name, p,
+                                      self.oracle(spec.name, p)) for i, p in enumerate(prompts)]
+        return {name: tuple(items) for name, items in splits.items()}
+
+
+def _draw(rng: random.Random, spec: StringSkill, size: int, k: int | None, n: int, *, avoid,
+          strict: bool = False) -> list[str]:
+    """``n`` prompts, distinct and not in ``avoid``; when the space runs out (not ``strict``),
+    first repeats and then avoided prompts are allowed, so ``n`` items always come back."""
+    out: list[str] = []
+    seen: set[str] = set()
+    tries = 0
+    while len(out) < n:
+        prompt = f"{spec.name} {spec.sample(rng, size, k)}="
+        tries += 1
+        relaxed = tries > 50 * (n + 10)
+        if strict and relaxed:
+            raise DataError(f"{spec.name}: not enough distinct prompts of length {size}")
+        if (prompt not in seen or relaxed) and (prompt not in avoid or tries > 100 * (n + 10)):
+            out.append(prompt)
+            seen.add(prompt)
+    return out
+
+
+def _describe(specs: tuple[StringSkill, ...]) -> str:
+    lines = [
+        "String problems over lowercase letters a-z, one per line, modelled character by",
+        "character. A prompt is '<skill> <operands>=' and the answer is the exact result with",
+        "no spaces, e.g. prompt 'rev abcde=' answer 'edcba'. Where a skill takes a number k it",
+        "comes first, followed by a colon. Skills:",
+    ]
+    lines += [f"- {s.name}: {s.description} (default: {length(s.difficulty)}-letter words)"
+              for s in specs]
+    return "\n".join(lines)
+
+
+@TASKS.register("strings-v0")
+def strings(**options) -> Strings:
+    """Build ``strings-v0``; options: ``eval_size`` (val/test items per skill), ``seed_counts``."""
+    return Strings(**options)
