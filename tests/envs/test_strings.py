@@ -1,0 +1,75 @@
+"""``strings-v0``: the same contract as ``arith-v0`` over a different family of skills."""
+
+import re
+
+import pytest
+
+from envs.checker import check_task
+from envs.strings import LETTERS, MAX_DIFFICULTY, SEED_COUNTS
+from envs.task import SubskillTask, make
+from students.errors import DataError
+
+
+@pytest.fixture(scope="module")
+def task():
+    return make("strings-v0")
+
+
+def test_conforms_with_ten_skills_and_a_catalogue_of_subskills(task):
+    check_task(task)
+    assert isinstance(task, SubskillTask)
+    assert len(task.skills) >= 8 and all(s.parent is None for s in task.skills)
+    for skill in task.skills:
+        subs = task.subskills(skill.name)
+        assert len(subs) >= 5 and all(s.parent == skill.name and s.description for s in subs)
+
+
+@pytest.mark.parametrize("prompt, answer", [
+    ("rev abcde=", "edcba"), ("first 2:abcde=", "ab"), ("last 2:abcde=", "de"),
+    ("sort dbca=", "abcd"), ("cnt a:banana=", "3"), ("vow banana=", "3"),
+    ("dedup banana=", "ban"), ("shift 2:abz=", "cdb"), ("pal abba=", "y"), ("pal abca=", "n"),
+    ("rot abcd=", "bcda"),
+])
+def test_the_oracle_solves_each_skill_from_the_prompt_alone(task, prompt, answer):
+    skill = task.skill_of(prompt)
+    assert skill == prompt.split()[0] and task.oracle(skill, prompt) == answer
+
+
+def test_prompts_outside_the_grammar_have_no_oracle(task):
+    assert task.oracle("first", "first 7:abc=") is None  # k must be shorter than the word
+    assert task.oracle("rev", "rev ABC=") is None and task.skill_of("nope abc=") is None
+
+
+def test_splits_are_fixed_disjoint_and_the_seed_set_is_a_head_start(task):
+    val, test, seed = task.split("val"), task.split("test"), task.split("seed")
+    assert len(val) == len(test) == 50 * len(task.skills)
+    assert {i.skill for i in seed} == set(SEED_COUNTS)
+    assert not {i.prompt for i in val} & {i.prompt for i in test}
+    assert not {i.prompt for i in seed} & {i.prompt for i in (*val, *test)}
+    assert make("strings-v0").split("val") == val
+
+
+def test_subskills_pick_the_generator_setting(task):
+    for item in task.generate("rev", 20, seed=1, subskill="len7"):
+        assert len(re.fullmatch(r"rev ([a-z]+)=", item.prompt)[1]) == 7 and item.subskill == "len7"
+    assert {i.prompt.split()[1][0] for i in task.generate("shift", 20, seed=1, subskill="k4")} == {"4"}
+    with pytest.raises(DataError, match="unknown subskill"):
+        task.generate("rev", 1, seed=1, subskill="len99")
+    with pytest.raises(DataError, match="difficulty"):
+        task.generate("rev", 1, seed=1, difficulty=MAX_DIFFICULTY + 1)
+
+
+def test_generated_items_are_right_seeded_fresh_and_fit_the_tiny_student(task):
+    for skill in (s.name for s in task.skills):
+        items = task.generate(skill, 30, seed=5, difficulty=MAX_DIFFICULTY)
+        assert items == task.generate(skill, 30, seed=5, difficulty=MAX_DIFFICULTY)
+        assert len({i.prompt for i in items}) == 30 and not any(task.is_heldout(i.prompt) for i in items)
+        for item in items:
+            assert task.oracle(skill, item.prompt) == item.answer
+            assert set(item.prompt) <= set(LETTERS + "0123456789 :=" + skill)
+            assert 1 + len(item.prompt) + len(item.answer) + 1 <= 48  # tiny-gpt's max_len
+
+
+def test_palindromes_are_about_half(task):
+    answers = [i.answer for i in task.split("val") if i.skill == "pal"]
+    assert 0.3 < answers.count("y") / len(answers) < 0.7
