@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--budget", type=_positive, help="examples per iteration")
     run.add_argument("--seed", type=int, help="run seed")
     run.add_argument("--checkpoints", help="folder for student checkpoints (default ./runs)")
+    run.add_argument("--data", metavar="FILE",
+                     help="task from a JSONL/CSV/Parquet file (columns prompt, answer [, skill])")
+    run.add_argument("--teacher", choices=["llm"],
+                     help="'llm': an LLM plans and writes the data (--policy llm --engine llm)")
+    _llm_flags(run)
     run.add_argument("--resume", metavar="RUN_ID", help="continue a killed or stopped run")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--db", **db)
@@ -49,6 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="machine-readable, per iteration")
     show.add_argument("--db", **db)
 
+    disc = sub.add_parser("discover", help="LLM skill discovery over a data file")
+    disc.add_argument("--data", metavar="FILE", required=True, help="a JSONL/CSV/Parquet file")
+    disc.add_argument("--config", help="a run config whose [llm] section to use")
+    _llm_flags(disc)
+    disc.add_argument("--prompt-column", default="prompt", help="default: prompt")
+    disc.add_argument("--answer-column", default="answer", help="default: answer")
+    disc.add_argument("--batch", type=_positive, default=10, help="items per call (default 10)")
+    disc.add_argument("--max-categories", type=_positive, default=8,
+                      help="at most this many skills (default 8)")
+    disc.add_argument("--out", metavar="FILE", help="write the rows with a skill column (JSONL)")
+    disc.add_argument("--db", **db)
+
     app = sub.add_parser("ui", help="the browser app (127.0.0.1 unless told otherwise)")
     app.add_argument("--host", default="127.0.0.1",
                      help="address to bind (default 127.0.0.1; any other needs "
@@ -60,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--checkpoints", help="folder for checkpoints of runs started in the app")
     app.add_argument("--db", **db)
     return parser
+
+
+def _llm_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", help="an OpenAI-compatible endpoint, e.g. "
+                        "http://127.0.0.1:8000/v1 (the key comes from $OPENAI_API_KEY)")
+    parser.add_argument("--model", help="the model name the endpoint serves")
+    parser.add_argument("--llm-opt", action="append", default=[], metavar="KEY=VALUE",
+                        help="an llm setting (concurrency, temperature, budget_usd, ...), repeatable")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

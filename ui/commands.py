@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 from agents.config import RunConfig
+from agents.llm.config import LLMConfig
 from agents.runner import resume_run, start_run
 from envs.history import History
 from envs.queries import list_runs
@@ -43,6 +44,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     task, student, teacher = config.task, config.student, config.teacher
     if args.task:
         task = replace(task, id=args.task)
+    if args.data:
+        options = task.options if task.id == "file" else {}
+        task = replace(task, id="file", options={**options, "path": args.data})
     if args.student:
         student = replace(student, id=args.student, options={})
     if args.student_opt:
@@ -50,11 +54,14 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
                                             **parse_options(args.student_opt, "--student-opt")})
     if args.regime:
         student = replace(student, regime=args.regime)
+    if args.teacher == "llm":
+        teacher = replace(teacher, policy="llm", engine="llm")
     for flag, field in (("level", "level"), ("policy", "policy"), ("engine", "engine"),
                         ("budget", "budget")):
         if getattr(args, flag) is not None:
             teacher = replace(teacher, **{field: getattr(args, flag)})
-    changes = {"task": task, "student": student, "teacher": teacher}
+    changes = {"task": task, "student": student, "teacher": teacher,
+               "llm": llm_from_args(config.llm, args)}
     if args.iterations is not None:
         changes["iterations"] = args.iterations
     if args.seed is not None:
@@ -62,6 +69,20 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     if args.checkpoints:
         changes["checkpoint_dir"] = args.checkpoints
     return replace(config, **changes)
+
+
+def llm_from_args(llm: LLMConfig, args: argparse.Namespace) -> LLMConfig:
+    """The config's llm section with --base-url, --model and --llm-opt laid over it."""
+    changes = parse_options(args.llm_opt, "--llm-opt")
+    if args.base_url:
+        changes["base_url"] = args.base_url
+    if args.model:
+        changes["model"] = args.model
+    known = {f.name for f in fields(LLMConfig)}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise ConfigError(f"unknown llm setting(s) {unknown} (known: {sorted(known)})")
+    return replace(llm, **changes)
 
 
 def parse_options(pairs: list[str], flag: str) -> dict[str, object]:
@@ -149,6 +170,40 @@ def _print_overhead(report: dict) -> None:
               f" {o['overhead_s']:.2f}s = {o['overhead_fraction']:.1%}")
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    from agents.discovery.discover import discover, discovery_id
+    from agents.llm.client import LLMClient
+    from envs.filetask import FileTask
+    from envs.filedata import Columns
+
+    config = RunConfig.from_file(args.config) if args.config else RunConfig()
+    llm_config = llm_from_args(config.llm, args)
+    task = FileTask(args.data, columns=Columns(args.prompt_column, args.answer_column, None))
+    history = History(args.db)
+    run_id = discovery_id(task, llm_config.model, args.batch, args.max_categories)
+    with LLMClient(llm_config, history=history, run_id=run_id) as llm:
+        result = discover(task, llm, history, batch=args.batch,
+                          max_categories=args.max_categories)
+    sizes = result.sizes()
+    rows = [[name, sizes.get(name, 0), ", ".join(labels[:4]) + (" ..." if len(labels) > 4 else "")]
+            for name, (_, labels) in result.categories.items()]
+    print(table(["skill", "items", "fine-grained skills"], rows))
+    again = f" (stages read back: {', '.join(result.resumed)})" if result.resumed else ""
+    print(f"discovery {result.discovery_id}: {len(result.assignments)} items in"
+          f" {len(result.categories)} skills{again}; stored in {args.db}")
+    if args.out:
+        _write_labelled(task, result.skills(), Path(args.out))
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _write_labelled(task, skills: dict[str, str], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for item in task.items():
+            f.write(json.dumps({"prompt": item.prompt, "answer": item.answer,
+                                "skill": skills[item.id]}) + "\n")
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     from ui.server import serve  # gradio loads only for this command
 
@@ -157,4 +212,5 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
-HANDLERS = {"run": cmd_run, "runs": cmd_runs, "show": cmd_show, "ui": cmd_ui}
+HANDLERS = {"run": cmd_run, "runs": cmd_runs, "show": cmd_show, "discover": cmd_discover,
+            "ui": cmd_ui}

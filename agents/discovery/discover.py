@@ -57,17 +57,20 @@ def discover(task: Task, llm: LLMClient, history: History, *, batch: int = 10,
     if "label" in done:
         labels = store.labels()
     else:
+        llm.budget.check()  # a spent budget stops between stages; a rerun continues there
         labels = label_items(llm, about, task.split("val"), batch=batch, rounds=rounds)
         store.save("label", [{"item_id": i, "label": lab, "reason": why}
                              for i, (lab, why) in labels.items()])
     if "group" in done:
         categories = store.categories()
     else:
+        llm.budget.check()
         categories = group_labels(llm, about, labels, max_categories=max_categories, rounds=rounds)
         store.save("group", category_rows(categories))
     if "assign" in done:
         assignments = store.assignments()
     else:
+        llm.budget.check()
         assignments = assign_items(llm, about, items, labels, categories, batch=batch, rounds=rounds)
         store.save("assign", [{"item_id": i, "category": c, "method": m}
                               for i, (c, m) in assignments.items()])

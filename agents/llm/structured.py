@@ -79,21 +79,21 @@ def parse(content: str | None, finish_reason: str | None,
 
 
 def extract_json(text: str) -> Any:
-    """The JSON object in ``text``: the whole text, a fenced block, or the first object in it."""
+    """The JSON object in ``text``: the whole text, a fenced block, or the object that starts
+    at the first brace (the objects nested in a broken one are fragments, not answers)."""
     candidates = [text.strip(), *(m.strip() for m in _FENCE.findall(text))]
     for candidate in candidates:
         try:
             return json.loads(candidate)
         except json.JSONDecodeError:
             continue
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"[{\[]", text):
+    start = text.find("{")
+    if start >= 0:
         try:
-            value, _ = decoder.raw_decode(text, match.start())
-        except json.JSONDecodeError:
-            continue
-        if isinstance(value, dict):
+            value, _ = json.JSONDecoder().raw_decode(text, start)
             return value
+        except json.JSONDecodeError:
+            pass
     raise OutputError("malformed", f"no JSON object in the output ({_preview(text)})")
 
 

@@ -5,7 +5,8 @@ answers as a competent LLM would, using the task's own generators and oracle.
   names the iteration (tests look for it in the history);
 - a Skill-Tree request: explore two subskills per skill;
 - a write request: ``n`` examples of the skill from the task's generator, seeded by the
-  request's ``seed``, with a fraction ``wrong_rate`` of the teacher's answers wrong;
+  request's ``seed``, with a fraction ``wrong_rate`` of the teacher's answers wrong and a
+  fraction ``junk_rate`` of prompts out of the skill's format (the engine rejects those);
 - an answer request (agreement check): the oracle's (or ``answers``') answer to each problem.
 """
 
@@ -28,9 +29,10 @@ _PROBLEM = re.compile(r"^(\d+)\. (.*)$", re.M)
 
 
 class ScriptedTeacher:
-    def __init__(self, task: Task, *, wrong_rate: float = 0.0,
+    def __init__(self, task: Task, *, wrong_rate: float = 0.0, junk_rate: float = 0.0,
                  answers: Mapping[str, str] | None = None) -> None:
         self.task, self.wrong_rate, self.answers = task, wrong_rate, dict(answers or {})
+        self.junk_rate = junk_rate
         self.skills = [s.name for s in task.skills if s.parent is None]
 
     def __call__(self, body: dict[str, Any]) -> str:
@@ -65,7 +67,7 @@ class ScriptedTeacher:
     def examples(self, skill: str, n: int, seed: int) -> str:
         rng = random.Random(seed)
         items = self.task.generate(skill, n, seed=seed)  # type: ignore[attr-defined]
-        out = [{"prompt": i.prompt,
+        out = [{"prompt": f"{skill} ??=" if rng.random() < self.junk_rate else i.prompt,
                 "answer": i.answer + "9" if rng.random() < self.wrong_rate else i.answer}
                for i in items]
         return json.dumps({"examples": out})

@@ -1,0 +1,139 @@
+"""The whole loop with an LLM teacher, through ``curriculab run --teacher llm``, against the
+scripted server: every environment level, a flaky endpoint, a budget, and kill -9 + resume."""
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from envs.environment import LEVELS
+from envs.history import History
+from envs.task import make
+from tests.fakes.chat_server import FAULTS, Faults, ScriptedServer
+from tests.fakes.teacher import ScriptedTeacher
+from ui.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = """
+checkpoint_dir = "{dir}/ck"
+[task]
+id = "arith-v0"
+options = {{ eval_size = 4, seed_counts = {{ add = 20 }} }}
+[student]
+id = "tiny-gpt"
+options = {{ d_model = 16, layers = 1, heads = 1, epochs = 1, max_new_tokens = 4 }}
+[teacher]
+budget = 28
+[llm]
+model = "scripted"
+backoff = 0.01
+"""
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def arith():
+    return make("arith-v0", eval_size=4)
+
+
+def config(tmp_path: Path) -> str:
+    path = tmp_path / "run.toml"
+    path.write_text(CONFIG.format(dir=tmp_path))
+    return str(path)
+
+
+def run(tmp_path, server, *flags) -> History:
+    db = tmp_path / "h.duckdb"
+    code = main(["run", "--config", config(tmp_path), "--teacher", "llm", "--base-url",
+                 server.url, "--model", "scripted", "--quiet", "--db", str(db), *flags])
+    assert code == 0
+    return History(db)
+
+
+@pytest.mark.parametrize("level", LEVELS.ids())
+def test_every_level_runs_end_to_end_and_keeps_the_reasoning(tmp_path, arith, level):
+    with ScriptedServer(ScriptedTeacher(arith)) as server:
+        history = run(tmp_path, server, "--level", level, "--iterations", "2")
+    assert history.scalar("SELECT status FROM runs") == "completed"
+    reasoning = [r[0] for r in history.rows("SELECT reasoning FROM plans ORDER BY iteration")]
+    what = "tree plan" if level == "skill-tree" else "plan"
+    assert [r.split(":")[0] for r in reasoning] == [f"Scripted {what} for iteration {t}" for t in (1, 2)]
+    assert history.scalar("SELECT count(*) FROM examples WHERE kept AND engine = 'llm'") > 0
+    roles = {r[0] for r in history.rows("SELECT DISTINCT role FROM llm_calls")}
+    assert roles == {"policy", "engine"}
+    if level == "skill-tree":
+        assert history.scalar("SELECT count(*) FROM allocations WHERE subskill LIKE '%-easy'") > 0
+
+
+def test_a_flaky_endpoint_does_not_stop_the_run_and_every_failure_is_recorded(tmp_path, arith):
+    faults = Faults(rate=0.3, kinds=FAULTS, seed=7)
+    teacher = ScriptedTeacher(arith, wrong_rate=0.2, junk_rate=0.1)
+    with ScriptedServer(teacher, faults=faults, timeout_delay=1.0) as server:
+        history = run(tmp_path, server, "--iterations", "3", "--llm-opt", "timeout=0.5")
+        outcomes = collections.Counter(server.outcomes())
+    assert history.scalar("SELECT status FROM runs") == "completed"
+    assert history.scalar("SELECT max(iteration) FROM iterations") == 3
+    faulted = sum(n for kind, n in outcomes.items() if kind != "ok")
+    assert faulted >= 0.2 * sum(outcomes.values())  # about 30% of the calls were faults
+    errors = collections.Counter(dict(history.rows(
+        "SELECT error_kind, count(*) FROM llm_calls WHERE status = 'error' GROUP BY 1")))
+    kind = {"server_error": "server"}
+    assert errors == collections.Counter({kind.get(k, k): n for k, n in outcomes.items() if k != "ok"})
+    assert history.scalar("SELECT count(*) FROM llm_calls WHERE status = 'error'"
+                          " AND (error IS NULL OR error = '')") == 0
+    rejects = history.rows("SELECT reason FROM llm_rejects")
+    assert rejects and all(r[0] for r in rejects)
+    assert history.scalar("SELECT count(*) FROM examples WHERE NOT kept AND reason = ''") == 0
+    wrong = history.scalar("SELECT sum(wrong) FROM teacher_checks")
+    assert wrong > 0  # the teacher's own wrong answers were counted (and replaced)
+
+
+def test_a_spent_budget_stops_cleanly_after_the_iteration(tmp_path, arith):
+    with ScriptedServer(ScriptedTeacher(arith)) as server:
+        history = run(tmp_path, server, "--iterations", "3", "--llm-opt", "budget_tokens=1")
+    status, message = history.rows("SELECT status, message FROM runs")[0]
+    assert status == "stopped" and "token budget spent" in message and "before iteration 2" in message
+    assert history.scalar("SELECT max(iteration) FROM iterations") == 1
+    assert history.scalar("SELECT count(*) FROM examples WHERE iteration = 1") > 0
+
+
+def test_a_run_killed_mid_generation_resumes_without_repeating_a_call(tmp_path, arith):
+    db = tmp_path / "h.duckdb"
+    with ScriptedServer(ScriptedTeacher(arith), latency=0.1) as server:
+        cmd = [sys.executable, "-m", "ui.cli", "run", "--config", config(tmp_path),
+               "--teacher", "llm", "--base-url", server.url, "--quiet", "--db", str(db),
+               "--iterations", "2", "--llm-opt", "concurrency=2"]
+        child = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 240
+            while _writes(server) < 8:
+                assert child.poll() is None, child.stderr.read().decode()[-2000:]
+                assert time.monotonic() < deadline, "the run never reached generation"
+                time.sleep(0.05)
+            time.sleep(0.3)  # let a few of them land
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        history = History(db)
+        run_id = history.scalar("SELECT run_id FROM runs")
+        before = history.scalar("SELECT count(*) FROM llm_calls WHERE status = 'ok'")
+        assert history.scalar("SELECT count(*) FROM iterations") == 1  # killed inside iteration 1
+        assert before >= 2
+        assert main(["run", "--resume", run_id, "--quiet", "--db", str(db)]) == 0
+    assert history.scalar("SELECT status FROM runs") == "completed"
+    repeats = history.rows("SELECT cache_key, count(*) FROM llm_calls WHERE status = 'ok'"
+                           " GROUP BY 1 HAVING count(*) > 1")
+    assert repeats == []  # no completed call was paid for twice
+    replayed = history.scalar("SELECT count(*) FROM llm_calls WHERE cache_hit")
+    assert replayed == before  # every call completed before the kill was replayed, not repeated
+
+
+def _writes(server) -> int:
+    return sum("new examples" in e.body["messages"][-1]["content"] for e in list(server.log))
