@@ -1,0 +1,291 @@
+"""``arith-v0``: a procedural suite of arithmetic and symbol-manipulation skills.
+
+Every prompt is ``"<tag> <operands>="`` and every answer is a short string of characters, so
+a character-level student can learn all skills in one model. Each skill has a seeded
+generator with a difficulty knob (1 = easiest), and the right answer is computed from the
+prompt text alone, so the verifier is exact.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from envs.records import Item, Skill
+from envs.task import SPLIT_NAMES, TASKS
+from students.errors import DataError
+
+Sampler = Callable[[random.Random, int], str]  # (rng, difficulty) -> operand text
+Solver = Callable[[re.Match], str]
+
+
+@dataclass(frozen=True, slots=True)
+class SkillSpec:
+    """One skill: its prompt grammar, generator and exact solver."""
+
+    name: str
+    description: str
+    pattern: str  # regex of the operand text; the solver reads its groups
+    sample: Sampler
+    solve: Solver
+    difficulty: int  # the default level (the one the splits use)
+    max_difficulty: int = 6
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(n))
+
+
+def _number(rng: random.Random, n: int) -> int:
+    """A number with exactly ``n`` digits (no leading zero)."""
+    return rng.randint(10 ** (n - 1) if n > 1 else 0, 10**n - 1)
+
+
+def _columns(a: int, b: int, n: int, sub: bool) -> int:
+    """How many of the ``n`` columns carry (addition) or borrow (subtraction)."""
+    count, carry = 0, 0
+    for _ in range(n):
+        x, y = a % 10, b % 10
+        carry = int(x - y - carry < 0) if sub else int(x + y + carry >= 10)
+        count += carry
+        a, b = a // 10, b // 10
+    return count
+
+
+def _sample_cmp(rng: random.Random, d: int) -> str:
+    a = _number(rng, d)
+    roll = rng.random()
+    if roll < 0.1:
+        b = a
+    elif roll < 0.5 and d > 1:  # share a prefix so the first digit does not always decide
+        keep = rng.randint(1, d - 1)
+        b = int(str(a)[:keep] + _digits(rng, d - keep))
+    else:
+        b = _number(rng, d)
+    return f"{a} {b}"
+
+
+def _solve_cmp(m: re.Match) -> str:
+    a, b = int(m[1]), int(m[2])
+    return "<" if a < b else ">" if a > b else "="
+
+
+def _sample_cnt(rng: random.Random, d: int) -> str:
+    # The count is drawn first so that answers are spread out, not mostly 0 or 1.
+    k = rng.choice("0123456789")
+    count = rng.randint(0, min(d, 4))
+    others = [c for c in "0123456789" if c != k]
+    chars = [k] * count + [rng.choice(others) for _ in range(d - count)]
+    rng.shuffle(chars)
+    return f"{k}:{''.join(chars)}"
+
+
+def _sample_add(rng: random.Random, d: int) -> str:
+    return f"{_number(rng, d)}+{_number(rng, d)}"
+
+
+def _sample_addc(rng: random.Random, d: int) -> str:
+    need = max(1, d - 1)
+    while True:
+        a, b = _number(rng, d), _number(rng, d)
+        if _columns(a, b, d, sub=False) >= need:
+            return f"{a}+{b}"
+
+
+def _sample_sub(rng: random.Random, d: int) -> str:
+    need = 1 if d > 1 else 0
+    while True:
+        a, b = sorted((_number(rng, d), _number(rng, d)), reverse=True)
+        if _columns(a, b, d, sub=True) >= need:
+            return f"{a}-{b}"
+
+
+def _sample_mul(rng: random.Random, d: int) -> str:
+    return f"{_number(rng, d)}*{rng.randint(2, 9)}"
+
+
+def _sample_mod(rng: random.Random, d: int) -> str:
+    return f"{_number(rng, d)}%{rng.randint(2, 9)}"
+
+
+SPECS: tuple[SkillSpec, ...] = (
+    SkillSpec("cmp", "compare two numbers: answer <, = or >; 'cmp 483 479=' -> '>'",
+              r"(\d+) (\d+)", _sample_cmp, _solve_cmp, difficulty=3),
+    SkillSpec("rev", "reverse a string of digits; 'rev 3081=' -> '1803'",
+              r"(\d+)", lambda r, d: _digits(r, d), lambda m: m[1][::-1], difficulty=4),
+    SkillSpec("cnt", "count how often a digit occurs in a string; 'cnt 3:730313=' -> '3'",
+              r"(\d):(\d+)", _sample_cnt, lambda m: str(m[2].count(m[1])), difficulty=6),
+    SkillSpec("srt", "sort the digits ascending; 'srt 5213=' -> '1235'",
+              r"(\d+)", lambda r, d: _digits(r, d), lambda m: "".join(sorted(m[1])), difficulty=4),
+    SkillSpec("dsm", "sum of the digits; 'dsm 4721=' -> '14'",
+              r"(\d+)", lambda r, d: _digits(r, d), lambda m: str(sum(map(int, m[1]))), difficulty=4),
+    SkillSpec("add", "add two numbers (difficulty = digits each); 'add 23+45=' -> '68'",
+              r"(\d+)\+(\d+)", _sample_add, lambda m: str(int(m[1]) + int(m[2])), difficulty=2),
+    SkillSpec("adc", "add two numbers where most columns carry; 'adc 487+356=' -> '843'",
+              r"(\d+)\+(\d+)", _sample_addc, lambda m: str(int(m[1]) + int(m[2])), difficulty=3),
+    SkillSpec("sub", "subtract a smaller number, with at least one borrow; 'sub 503-278=' -> '225'",
+              r"(\d+)-(\d+)", _sample_sub, lambda m: str(int(m[1]) - int(m[2])), difficulty=3),
+    SkillSpec("mul", "multiply a number by one digit 2-9; 'mul 37*6=' -> '222'",
+              r"(\d+)\*(\d)", _sample_mul, lambda m: str(int(m[1]) * int(m[2])), difficulty=2),
+    SkillSpec("inc", "add 1 to every digit, 9 wraps to 0; 'inc 3091=' -> '4102'",
+              r"(\d+)", lambda r, d: _digits(r, d), lambda m: "".join(str((int(c) + 1) % 10) for c in m[1]), difficulty=4),
+    SkillSpec("dbl", "double a number; 'dbl 374=' -> '748'",
+              r"(\d+)", lambda r, d: str(_number(r, d)), lambda m: str(2 * int(m[1])), difficulty=3),
+    SkillSpec("max", "largest digit; 'max 3091=' -> '9'",
+              r"(\d+)", lambda r, d: _digits(r, d), lambda m: max(m[1]), difficulty=5),
+    SkillSpec("par", "parity of a number: 'even' or 'odd'; 'par 3091=' -> 'odd'",
+              r"(\d+)", lambda r, d: str(_number(r, d)), lambda m: "odd" if int(m[1]) % 2 else "even", difficulty=4),
+    SkillSpec("ad1", "add a digit to a number; 'ad1 47+8=' -> '55'",
+              r"(\d+)\+(\d)", lambda r, d: f"{_number(r, d)}+{r.randint(1, 9)}", lambda m: str(int(m[1]) + int(m[2])), difficulty=2),
+    SkillSpec("sb1", "subtract a digit from a number; 'sb1 43-8=' -> '35'",
+              r"(\d+)-(\d)", lambda r, d: f"{_number(r, d)}-{r.randint(1, 9)}", lambda m: str(int(m[1]) - int(m[2])), difficulty=2),
+    SkillSpec("suc", "the next number; 'suc 399=' -> '400'",
+              r"(\d+)", lambda r, d: str(_number(r, d)), lambda m: str(int(m[1]) + 1), difficulty=3),
+    SkillSpec("hlf", "half of an even number; 'hlf 374=' -> '187'",
+              r"(\d*[02468])", lambda r, d: str(2 * _number(r, d)), lambda m: str(int(m[1]) // 2), difficulty=3),
+    SkillSpec("tri", "triple a number; 'tri 374=' -> '1122'",
+              r"(\d+)", lambda r, d: str(_number(r, d)), lambda m: str(3 * int(m[1])), difficulty=3),
+    SkillSpec("rot", "rotate left by one; 'rot 3081=' -> '0813'",
+              r"(\d+)", lambda r, d: _digits(r, d), lambda m: m[1][1:] + m[1][:1], difficulty=5),
+    SkillSpec("dup", "write every digit twice; 'dup 308=' -> '330088'",
+              r"(\d+)", lambda r, d: _digits(r, d), lambda m: "".join(c + c for c in m[1]), difficulty=4),
+    SkillSpec("swp", "swap each pair of digits; 'swp 3081=' -> '0318'",
+              r"((?:\d\d)+)", lambda r, d: _digits(r, 2 * d), lambda m: "".join(m[1][i + 1] + m[1][i] for i in range(0, len(m[1]), 2)), difficulty=2),
+    SkillSpec("min", "smallest digit; 'min 3091=' -> '0'",
+              r"(\d+)", lambda r, d: _digits(r, d), lambda m: min(m[1]), difficulty=5),
+    SkillSpec("odd", "keep the odd digits; 'odd 3081=' -> '31'",
+              r"(\d+)", lambda r, d: _digits(r, d), lambda m: "".join(c for c in m[1] if c in "13579"), difficulty=5),
+    SkillSpec("len", "how many characters; 'len 30817=' -> '5'",
+              r"(\d+)", lambda r, d: _digits(r, r.randint(1, d)), lambda m: str(len(m[1])), difficulty=9, max_difficulty=12),
+    SkillSpec("mod", "remainder of a number divided by a digit 2-9; 'mod 47%6=' -> '5'",
+              r"(\d+)%([2-9])", _sample_mod, lambda m: str(int(m[1]) % int(m[2])), difficulty=2),
+)
+
+# The seed set is a pretrained student's head start: rich in a few skills, silent on the
+# others, so the starting profile is uneven and a teacher has something to find.
+SEED_COUNTS: Mapping[str, int] = {"cmp": 300, "rev": 300, "add": 300, "cnt": 300}
+EVAL_SIZE = 50  # val and test items per skill
+SPLIT_SEED = 20250101  # fixed: the splits are part of the task's definition
+
+
+class Arith:
+    """The ``arith-v0`` task (a ``ProceduralTask``)."""
+
+    id = "arith-v0"
+
+    def __init__(
+        self,
+        *,
+        eval_size: int = EVAL_SIZE,
+        seed_counts: Mapping[str, int] | None = None,
+        skills: Sequence[str] | None = None,
+        levels: Mapping[str, int] | None = None,
+    ) -> None:
+        levels = dict(levels or {})
+        chosen = [replace(s, difficulty=levels.pop(s.name, s.difficulty))
+                  for s in SPECS if skills is None or s.name in skills]
+        self._specs = {s.name: s for s in chosen}
+        counts = dict(SEED_COUNTS if seed_counts is None else seed_counts)
+        counts = {k: v for k, v in counts.items() if k in self._specs or skills is None}
+        unknown = (set(counts) | set(skills or ()) | set(levels)) - set(self._specs)
+        if unknown or eval_size < 1:
+            raise DataError(f"arith-v0: unknown skills {sorted(unknown)} or bad eval_size {eval_size}")
+        self.skills = tuple(Skill(s.name, s.description) for s in chosen)
+        self.description = _describe(tuple(chosen))
+        self._splits = self._make_splits(eval_size, counts)
+        self._heldout = frozenset(i.prompt for name in ("val", "test") for i in self._splits[name])
+
+    def split(self, name: str) -> tuple[Item, ...]:
+        """The fixed items of ``"seed"``, ``"val"`` or ``"test"``, ordered by skill."""
+        if name not in SPLIT_NAMES:
+            raise DataError(f"unknown split {name!r} (known: {', '.join(SPLIT_NAMES)})")
+        return self._splits[name]
+
+    def score(self, reference: str, prediction: str) -> bool:
+        """Exact match, ignoring surrounding whitespace."""
+        return prediction.strip() == reference.strip()
+
+    def oracle(self, skill: str, prompt: str) -> str | None:
+        """The right answer computed from the prompt text; None if it is not a ``skill`` prompt."""
+        spec = self._specs.get(skill)
+        if spec is None:
+            return None
+        m = re.fullmatch(rf"{spec.name} {spec.pattern}=", prompt.strip())
+        return spec.solve(m) if m else None
+
+    def skill_of(self, prompt: str) -> str | None:
+        """The skill a prompt's tag names, or None."""
+        tag = prompt.strip().split(" ", 1)[0]
+        return tag if tag in self._specs and self.oracle(tag, prompt) is not None else None
+
+    def is_heldout(self, prompt: str) -> bool:
+        """True when ``prompt`` is a val or test prompt (a training example must not copy one)."""
+        return prompt.strip() in self._heldout
+
+    def generate(self, skill: str, n: int, *, seed: int, difficulty: int | None = None) -> list[Item]:
+        """``n`` fresh items of ``skill``, distinct and outside val/test while the space allows."""
+        spec = self._spec(skill)
+        level = spec.difficulty if difficulty is None else difficulty
+        if not 1 <= level <= spec.max_difficulty:
+            raise DataError(f"{skill}: difficulty must be 1..{spec.max_difficulty}, got {difficulty}")
+        # str seeds hash with SHA-512, so the stream is the same in every process
+        rng = random.Random(f"arith-v0/{skill}/{level}/{seed}")
+        prompts = _draw(rng, spec, level, n, avoid=self._heldout)
+        return [Item(f"gen/{skill}/{seed}/{i:04d}", skill, p, self.oracle(skill, p)) for i, p in enumerate(prompts)]
+
+    def _spec(self, skill: str) -> SkillSpec:
+        try:
+            return self._specs[skill]
+        except KeyError:
+            raise DataError(f"unknown arith-v0 skill {skill!r} (known: {', '.join(self._specs)})") from None
+
+    def _make_splits(self, eval_size: int, counts: Mapping[str, int]) -> dict[str, tuple[Item, ...]]:
+        # test first, then val, then seed, each avoiding the prompts already taken
+        splits: dict[str, list[Item]] = {"test": [], "val": [], "seed": []}
+        for spec in self._specs.values():
+            taken: set[str] = set()
+            for name in ("test", "val", "seed"):
+                size = eval_size if name != "seed" else counts.get(spec.name, 0)
+                rng = random.Random(f"arith-v0/{SPLIT_SEED}/{name}/{spec.name}")
+                prompts = _draw(rng, spec, spec.difficulty, size, avoid=taken, strict=True)
+                taken.update(prompts)
+                splits[name] += [Item(f"{name}/{spec.name}/{i:04d}", spec.name, p, self.oracle(spec.name, p))
+                                 for i, p in enumerate(prompts)]
+        return {name: tuple(items) for name, items in splits.items()}
+
+
+def _draw(rng: random.Random, spec: SkillSpec, level: int, n: int, *, avoid, strict: bool = False) -> list[str]:
+    """``n`` prompts, distinct and not in ``avoid``; when the space runs out (not ``strict``),
+    first repeats and then avoided prompts are allowed, so ``n`` items always come back."""
+    out: list[str] = []
+    seen: set[str] = set()
+    tries = 0
+    while len(out) < n:
+        prompt = f"{spec.name} {spec.sample(rng, level)}="
+        tries += 1
+        relaxed = tries > 50 * (n + 10)
+        if strict and relaxed:
+            raise DataError(f"{spec.name}: not enough distinct prompts at difficulty {level}")
+        if (prompt not in seen or relaxed) and (prompt not in avoid or tries > 100 * (n + 10)):
+            out.append(prompt)
+            seen.add(prompt)
+    return out
+
+
+def _describe(specs: tuple[SkillSpec, ...]) -> str:
+    lines = [
+        "Arithmetic and digit-manipulation problems, one per line, modelled character by character.",
+        "A prompt is '<skill> <operands>=' and the answer is the exact result with no spaces,",
+        "e.g. prompt 'add 23+45=' answer '68'. Numbers are written in base 10 without leading",
+        "zeros; digit strings (rev, cnt, srt, dsm, inc, max) may contain any digits. Skills:",
+    ]
+    lines += [f"- {s.name}: {s.description} (default: {s.difficulty}-digit operands)" for s in specs]
+    return "\n".join(lines)
+
+
+@TASKS.register("arith-v0")
+def arith(**options) -> Arith:
+    """Build ``arith-v0``; options: ``eval_size`` (val/test items per skill), ``seed_counts``."""
+    return Arith(**options)
