@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from envs.history import History
-from ui.queries import MAX_POINTS, PAGE, STRIDE, fetch, has_table
+from ui.queries import MAX_POINTS, PAGE, THINNED, fetch, has_table
 
 
 def facets(history: History, run_id: str) -> dict[str, Any]:
@@ -59,13 +59,13 @@ def teacher_call(history: History, run_id: str, iteration: int, seq: int) -> dic
             return {"example": None, "calls": pd.DataFrame(), "request": None, "content": None}
         call_id = ex.call_id.iloc[0]
         calls, request, content = pd.DataFrame(), None, None
-        if call_id and has_table(con, "llm_calls"):
+        if call_id and has_table(history, con, "llm_calls"):
             calls = fetch(con, """
                 SELECT call_id, attempt, status, model, role, label, tokens_in, tokens_out,
                        cost_usd, latency_s, cache_hit, error FROM llm_calls
                 WHERE call_id = ? ORDER BY attempt""", [call_id])
             cached = con.execute("SELECT request, content FROM llm_cache WHERE call_id = ? LIMIT 1",
-                                 [call_id]).fetchone() if has_table(con, "llm_cache") else None
+                                 [call_id]).fetchone() if has_table(history, con, "llm_cache") else None
             if cached:
                 request, content = json.loads(cached[0]) if cached[0] else None, cached[1]
     return {"example": ex.iloc[0].to_dict(), "calls": calls, "request": request, "content": content}
@@ -75,13 +75,11 @@ def error_matrix(history: History, run_id: str, split: str = "val") -> pd.DataFr
     """Wrong answers per skill and iteration."""
     with history.reader() as con:
         return fetch(con, f"""
-            WITH {STRIDE.strip()}
             SELECT iteration, skill, count(*) FILTER (WHERE NOT correct)::INTEGER AS wrong,
                    count(*)::INTEGER AS n
-            FROM answers, stride WHERE run_id = ? AND split = ?
-              AND (iteration % stride.k = 0 OR iteration = stride.last)
-            GROUP BY iteration, skill ORDER BY skill, iteration""",
-                      [MAX_POINTS, run_id, run_id, split])
+            FROM answers WHERE run_id = ? AND split = ?
+            GROUP BY iteration, skill QUALIFY {THINNED} ORDER BY skill, iteration""",
+                     [run_id, split, MAX_POINTS])
 
 
 def wrong_answers(history: History, run_id: str, iteration: int, skill: str,

@@ -9,6 +9,7 @@ another process can keep writing. Long runs are downsampled to ``MAX_POINTS`` it
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,20 +29,24 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) 
     return con.execute(sql, list(params)).df()
 
 
-def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                            [table]).fetchone()[0])
+_SCHEMAS: dict[tuple[str, int], dict[str, set[str]]] = {}
 
 
-def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ?"
-                            " AND column_name = ?", [table, column]).fetchone()[0])
+def schema(history: History, con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Table -> columns of the history file, read once per file (migrations only add, and
+    ``History.reader`` brings every file up to this version's migrations before reading)."""
+    key = (os.path.realpath(history.path), os.stat(history.path).st_ino)
+    if key not in _SCHEMAS:
+        found: dict[str, set[str]] = {}
+        for table, column in con.execute(
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal").fetchall():
+            found.setdefault(table, set()).add(column)
+        _SCHEMAS[key] = found
+    return _SCHEMAS[key]
 
 
-def _has_rows(con: duckdb.DuckDBPyConnection, table: str, run_id: str) -> bool:
-    """The run recorded rows in ``table`` (a table an older history may lack)."""
-    return has_table(con, table) and bool(con.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE run_id = ? LIMIT 1)", [run_id]).fetchone()[0])
+def has_table(history: History, con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return table in schema(history, con)
 
 
 # -- 1. runs ---------------------------------------------------------------------------------
@@ -83,44 +88,46 @@ def live(history: History, run_id: str | None,
 
 
 # -- 3. skill profile ------------------------------------------------------------------------
-STRIDE = """
-    stride AS (SELECT greatest(1, ceil((coalesce(max(iteration), 0) + 1) / ?))::INTEGER AS k,
-                      max(iteration) AS last FROM iterations WHERE run_id = ?)"""
+# Long runs are thinned to about MAX_POINTS iterations: every k-th and the last one (a
+# window over the already filtered rows, so no second scan).
+THINNED = """iteration % greatest(1, ceil((max(iteration) OVER () + 1) / ?))::INTEGER = 0
+             OR iteration = max(iteration) OVER ()"""
 
 
 def profile(history: History, run_id: str) -> dict[str, pd.DataFrame]:
     """The skill-profile view: the val matrix (with alerts) and test accuracy at start and end."""
     with history.reader() as con:
-        return {"matrix": _matrix(con, run_id, "val"), "test": _start_end(con, run_id, "test")}
+        return {"matrix": _matrix(history, con, run_id, "val"), "test": _start_end(con, run_id, "test")}
 
 
 def skill_matrix(history: History, run_id: str, split: str = "val") -> pd.DataFrame:
     """Skill x iteration: n, accuracy, change, and ``alert`` where a mastered skill fell back."""
     with history.reader() as con:
-        return _matrix(con, run_id, split)
+        return _matrix(history, con, run_id, split)
 
 
-def _matrix(con: duckdb.DuckDBPyConnection, run_id: str, split: str) -> pd.DataFrame:
-    # Alerts as the run recorded them; a history from before alerts were recorded gets them
-    # computed with the same rule (a fall of FORGET_DROP below the best so far).
-    if _has_rows(con, "alerts", run_id):
-        alert = ("EXISTS (SELECT 1 FROM alerts a WHERE a.run_id = ? AND a.iteration = s.iteration"
-                 " AND a.skill = s.skill)")
-        params: list[Any] = [run_id]
-    else:
-        alert = "coalesce(best_before - accuracy >= ? - ?, false)"
-        params = [FORGET_DROP, EPS]
+def _matrix(history: History, con: duckdb.DuckDBPyConnection, run_id: str, split: str) -> pd.DataFrame:
+    # Alerts as the run recorded them; a run that recorded none (or a history from before
+    # alerts were recorded) gets them computed with the same rule: FORGET_DROP below the best.
+    recorded = ("SELECT DISTINCT iteration, skill, true AS recorded FROM alerts WHERE run_id = ?"
+                if has_table(history, con, "alerts") else
+                "SELECT NULL::INTEGER AS iteration, NULL AS skill, true AS recorded WHERE ? IS NULL")
     return fetch(con, f"""
         WITH s AS (
             SELECT iteration, skill, n, correct, accuracy, change,
                    max(accuracy) OVER (PARTITION BY skill ORDER BY iteration
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS best_before
             FROM skill_scores WHERE run_id = ? AND split = ?
-        ), flagged AS (SELECT s.*, {alert} AS alert FROM s), {STRIDE}
+        ), rec AS ({recorded}), any_rec AS (SELECT count(*) > 0 AS yes FROM rec),
+        flagged AS (
+            SELECT s.*, CASE WHEN any_rec.yes THEN coalesce(rec.recorded, false)
+                             ELSE coalesce(best_before - accuracy >= ? - ?, false) END AS alert
+            FROM s LEFT JOIN rec USING (iteration, skill), any_rec
+        )
         SELECT iteration, skill, n, correct, accuracy, change, best_before, alert
-        FROM flagged, stride
-        WHERE iteration % stride.k = 0 OR iteration = stride.last OR alert
-        ORDER BY skill, iteration""", [run_id, split, *params, MAX_POINTS, run_id])
+        FROM flagged QUALIFY alert OR {THINNED}
+        ORDER BY skill, iteration""",
+                 [run_id, split, run_id, FORGET_DROP, EPS, MAX_POINTS])
 
 
 def _start_end(con: duckdb.DuckDBPyConnection, run_id: str, split: str) -> pd.DataFrame:
@@ -138,24 +145,21 @@ def curriculum(history: History, run_id: str) -> dict[str, pd.DataFrame]:
     with history.reader() as con:
         return {
             "allocations": fetch(con, f"""
-                WITH {STRIDE.strip()}
                 SELECT iteration, skill, sum(count)::INTEGER AS count
-                FROM allocations, stride WHERE run_id = ?
-                  AND (iteration % stride.k = 0 OR iteration = stride.last)
-                GROUP BY iteration, skill ORDER BY iteration, skill""", [MAX_POINTS, run_id, run_id]),
+                FROM allocations WHERE run_id = ? GROUP BY iteration, skill
+                QUALIFY {THINNED} ORDER BY iteration, skill""", [run_id, MAX_POINTS]),
             "plans": fetch(con, """
                 SELECT iteration, total, coalesce(edited_by, 'teacher') AS edited_by, reasoning
                 FROM plans WHERE run_id = ? ORDER BY iteration DESC LIMIT ?""", [run_id, PAGE]),
-            "yield": _yield(con, run_id),
-            "forest": _forest(con, run_id),
+            "yield": _yield(con, run_id, "known" in schema(history, con).get("examples", ())),
+            "forest": _forest(history, con, run_id),
         }
 
 
-def _yield(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+def _yield(con: duckdb.DuckDBPyConnection, run_id: str, with_known: bool) -> pd.DataFrame:
     """Per skill: generated, kept, the share kept, the commonest reject reason, and how many
     the student already knew (when the history records it)."""
-    known = ("count(*) FILTER (WHERE known)::INTEGER" if _has_column(con, "examples", "known")
-             else "NULL::INTEGER")
+    known = "count(*) FILTER (WHERE known)::INTEGER" if with_known else "NULL::INTEGER"
     return fetch(con, f"""
         SELECT skill, count(*)::INTEGER AS generated, count(*) FILTER (WHERE kept)::INTEGER AS kept,
                count(*) FILTER (WHERE kept) / count(*) AS yield,
@@ -163,17 +167,25 @@ def _yield(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
         FROM examples WHERE run_id = ? GROUP BY skill ORDER BY skill""", [run_id])
 
 
-def _forest(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+FOREST_COLUMNS = ["skill", "subskill", "description", "allocation", "generated", "kept",
+                  "fresh_accuracy", "added", "reward", "mean_reward"]
+
+
+def _forest(history: History, con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     """The Skill-Tree forest after the last iteration: per subskill its allocation, data and
     fresh accuracy, with the skill's reward (its val accuracy change) then and on average.
 
-    Older histories have no forest table: the subskills are read from the allocations."""
+    Empty below the Skill-Tree level. A history without recorded forests gets the subskills
+    from the allocations."""
     rewards = """
         reward AS (SELECT skill, arg_max(change, iteration) AS reward, avg(change) AS mean_reward
                    FROM skill_scores WHERE run_id = ? AND split = 'val' AND iteration > 0
                    GROUP BY skill)"""
-    if _has_rows(con, "forest", run_id):
-        return fetch(con, f"""
+    level = con.execute("SELECT level FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    if not level or level[0] != "skill-tree":
+        return pd.DataFrame(columns=FOREST_COLUMNS)
+    if has_table(history, con, "forest"):
+        found = fetch(con, f"""
             WITH f AS (SELECT * FROM forest WHERE run_id = ?
                        QUALIFY iteration = max(iteration) OVER ()), {rewards}
             SELECT f.skill, f.subskill, f.description, f.allocation::INTEGER AS allocation,
@@ -181,6 +193,8 @@ def _forest(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
                    TRY_CAST(json_extract(f.fresh, '$[-1]') AS DOUBLE) AS fresh_accuracy,
                    f.added, reward.reward, reward.mean_reward
             FROM f LEFT JOIN reward USING (skill) ORDER BY f.skill, f.seq""", [run_id, run_id])
+        if not found.empty:
+            return found
     return fetch(con, f"""
         WITH a AS (SELECT iteration, skill, subskill, sum(count) AS count FROM allocations
                    WHERE run_id = ? AND subskill IS NOT NULL GROUP BY ALL),
@@ -205,10 +219,11 @@ def compare(history: History, run_ids: Sequence[str]) -> dict[str, pd.DataFrame]
                 SELECT run_id, iteration, examples_used, test_mean, val_mean FROM iterations
                 WHERE list_contains(?, run_id) ORDER BY run_id, iteration""", [ids]),
             "final": fetch(con, """
-                SELECT run_id, skill, accuracy FROM skill_scores
-                WHERE list_contains(?, run_id) AND split = 'test'
-                QUALIFY iteration = max(iteration) OVER (PARTITION BY run_id)
-                ORDER BY skill, run_id""", [ids]),
+                WITH last AS (SELECT run_id, max(iteration) AS iteration FROM iterations
+                              WHERE list_contains(?, run_id) GROUP BY run_id)
+                SELECT s.run_id, s.skill, s.accuracy FROM skill_scores s JOIN last
+                    ON s.run_id = last.run_id AND s.iteration = last.iteration
+                WHERE s.split = 'test' ORDER BY s.skill, s.run_id""", [ids]),
             "runs": fetch(con, """
                 SELECT run_id, seed, policy, level, engine, student, status, config FROM runs
                 WHERE list_contains(?, run_id) ORDER BY created_at""", [ids]),
@@ -226,7 +241,7 @@ def cost(history: History, run_id: str) -> dict[str, Any]:
             SELECT arg_min(test_mean, iteration), arg_max(test_mean, iteration) FROM iterations
             WHERE run_id = ?""", [run_id]).fetchone()
         empty = pd.DataFrame(columns=["tokens_in", "tokens_out", "cost_usd", "calls"])
-        if not has_table(con, "llm_calls"):
+        if not has_table(history, con, "llm_calls"):
             return {"llm": False, "per_iteration": empty, "per_skill": empty, "gain": gain,
                     "test_start": means[0], "test_end": means[1]}
         per_iteration = fetch(con, """

@@ -112,6 +112,7 @@ def test_skill_tree_forest_has_subskills_under_skills(history):
 def test_forest_falls_back_to_allocations_in_older_histories(tmp_path):
     history = History(tmp_path / "h.duckdb")
     with history.transaction() as con:
+        con.execute("INSERT INTO runs (run_id, status, level) VALUES ('r', 'completed', 'skill-tree')")
         con.executemany("INSERT INTO allocations VALUES ('r', ?, 'add', ?, ?)",
                         [[1, "add/small", 10], [1, "add/big", 5], [2, "add/small", 4]])
     forest = queries.curriculum(history, "r")["forest"]
