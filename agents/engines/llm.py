@@ -1,6 +1,7 @@
 """``llm``: an LLM writes the examples, in batches, in the task's prompt format.
 
-Where the task computes answers itself (the built-in tasks), the example's answer is the
+Each batch asks for a little more than it needs (``spare``), because some examples are always
+rejected and a top-up round costs a whole round trip. Where the task computes answers itself (the built-in tasks), the example's answer is the
 task's and the teacher's own answer is only compared, its error rate recorded; otherwise
 further samples answer each prompt and the majority decides. Shortfalls (failed calls,
 rejected examples) are topped up for a few rounds.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from agents.engine import ENGINES
 from agents.graphs.engine.context import EngineContext
 from agents.graphs.engine.graph import engine_graph
-from agents.graphs.engine.record import record_generation
+from agents.graphs.engine.record import generation_rows
 from agents.graphs.engine.state import EngineState, Target
 from agents.llm.client import LLMClient
 from envs.quality import normalise
@@ -39,16 +40,18 @@ class LLMEngine:
     name = "llm"
 
     def __init__(self, *, task: Task, llm: LLMClient | None = None, seed: int = 0,
-                 batch_size: int = 8, max_rounds: int = 3, samples: int = 2,
-                 errors_shown: int = 3, examples_shown: int = 3) -> None:
+                 batch_size: int = 8, spare: float = 0.1, max_rounds: int = 3,
+                 samples: int = 2, errors_shown: int = 3, examples_shown: int = 3) -> None:
         if llm is None:
             raise ConfigError("engine 'llm' needs an LLM endpoint: set llm.base_url and "
                               "llm.model in the config (or --base-url/--model)")
-        if batch_size < 1 or max_rounds < 1 or samples < 1:
-            raise ConfigError("engine 'llm': batch_size, max_rounds and samples must be >= 1")
+        if batch_size < 1 or max_rounds < 1 or samples < 1 or not 0 <= spare <= 1:
+            raise ConfigError("engine 'llm': batch_size, max_rounds and samples must be >= 1"
+                              " and spare within [0, 1]")
         self.task, self.llm, self.seed = task, llm, seed
-        self.options = dict(batch_size=batch_size, max_rounds=max_rounds, samples=samples,
-                            errors_shown=errors_shown, examples_shown=examples_shown)
+        self.options = dict(batch_size=batch_size, spare=spare, max_rounds=max_rounds,
+                            samples=samples, errors_shown=errors_shown,
+                            examples_shown=examples_shown)
         self.oracle = has_oracle(task)
         self.heldout = frozenset(normalise(i.prompt) for split in ("val", "test")
                                  for i in task.split(split))
@@ -64,7 +67,8 @@ class LLMEngine:
             start, context=context,
             config={"recursion_limit": 4 * self.options["max_rounds"] + 10})
         self.last = state
-        record_generation(self.llm.store.history, self.llm.store.run_id, iteration, state,
-                          oracle=self.oracle)
+        if self.llm.store.run_id is not None:  # lands with the call log, in the background
+            self.llm.defer(generation_rows(self.llm.store.run_id, iteration, state,
+                                           oracle=self.oracle))
         return [Example(c["prompt"], c["answer"], c["skill"], c["subskill"], self.name,
                         iteration, c.get("call_id")) for c in state["kept"]]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import json
 import random
 import secrets
 import threading
@@ -27,7 +26,7 @@ from agents.llm.config import LLMConfig
 from agents.llm.errors import CallFailed, classify
 from agents.llm.prices import price_for
 from agents.llm.request import Reply, Request
-from agents.llm.store import CacheEntry, CallRecord, CallStore, GroupWriter, utcnow
+from agents.llm.store import CacheEntry, CallRecord, CallStore, GroupWriter, Job, utcnow
 from agents.llm.structured import OutputError, instruction, next_mode, parse, response_format
 from envs.history import History
 from students.errors import ConfigError, LLMError
@@ -53,6 +52,9 @@ class LLMClient:
         self.stats = {"calls": 0, "cached": 0, "errors": 0}
         self._loop: LoopThread | None = None
         self._api: openai.AsyncOpenAI | None = None
+        self._writer = GroupWriter(self.store)
+        self._recent: dict[str, CacheEntry] = {}  # completed here; the write may still be queued
+        self._known = self.store.cached_keys(config.model)  # in the cache when we started
 
     # -- public, synchronous -------------------------------------------------------------
     def complete(self, request: Request) -> Reply:
@@ -65,17 +67,36 @@ class LLMClient:
     def complete_all(self, requests: Sequence[Request]) -> list[Reply | CallFailed]:
         """Many calls at once (at most ``concurrency`` in flight); a failure is returned in
         its slot, so the caller keeps everything that worked."""
+        return self._run(self._complete_all(requests))
+
+    def defer(self, job: Job) -> None:
+        """Run ``job(connection)`` in the next background write of the call log."""
         if self._loop is None:
-            self._loop = LoopThread()
-        return self._loop.run(self._complete_all(requests))
+            self.store.write([], [], [job])
+        else:
+            self._loop.loop.call_soon_threadsafe(self._writer.put, None, None, job)
+
+    def flush(self) -> None:
+        """Wait until every call and deferred write so far is in the history."""
+        if self._loop is not None:
+            self._loop.run(self._writer.drain())
 
     def close(self) -> None:
-        """Close the connections and the event loop thread (a later call reopens them)."""
+        """Flush, then close the connections and the event loop thread (a later call reopens
+        them)."""
         if self._loop is not None:
-            if self._api is not None:
-                self._loop.run(self._api.close())
-            self._loop.close()
+            try:
+                self.flush()
+            finally:
+                if self._api is not None:
+                    self._loop.run(self._api.close())
+                self._loop.close()
         self._loop, self._api = None, None
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        if self._loop is None:
+            self._loop = LoopThread()
+        return self._loop.run(coro)
 
     def __enter__(self) -> LLMClient:
         return self
@@ -86,19 +107,23 @@ class LLMClient:
     # -- async core (runs on the client's own loop) --------------------------------------
     async def _complete_all(self, requests: Sequence[Request]) -> list[Reply | CallFailed]:
         defaults = self.config.params()
-        keys = [r.key(self.config.model, defaults) for r in requests]
-        cached = await asyncio.to_thread(self.store.lookup, keys)
-        writer = GroupWriter(self.store)
+        identities = [r.identity(self.config.model, defaults) for r in requests]
+        keys = [key for key, _ in identities]
+        self._writer.raise_error()  # a failed background write fails the next call
+        cached = {k: self._recent[k] for k in keys if k in self._recent}
+        stored = [k for k in keys if k in self._known and k not in cached]
+        if stored:  # only keys known to be cached are read: a fresh request costs no read
+            cached.update(await asyncio.to_thread(self.store.lookup, stored))
         slots = asyncio.Semaphore(self.config.concurrency)
         if self._api is None:  # retries are ours (each attempt is logged): the client's are off
             self._api = openai.AsyncOpenAI(
                 base_url=self.config.base_url, api_key=self.config.api_key(),
                 timeout=self.config.timeout, max_retries=0)
-        batch = _Batch(self._api, slots, writer)
-        firsts = {k: r for k, r in zip(keys, requests)}  # one call per distinct request
+        batch = _Batch(self._api, slots, self._writer)
+        firsts = {k: (r, text) for (k, text), r in zip(identities, requests)}  # one call each
         results = await asyncio.gather(*(
-            self._one(batch, _Call(request, key, secrets.token_hex(8)), cached.get(key))
-            for key, request in firsts.items()))
+            self._one(batch, _Call(request, key, text, secrets.token_hex(8)), cached.get(key))
+            for key, (request, text) in firsts.items()))
         by_key = dict(zip(firsts, results))
         return [by_key[k] for k in keys]
 
@@ -134,7 +159,7 @@ class LLMClient:
         record = self._record(call, "cache", 0, "cached", tokens=(hit.tokens_in, hit.tokens_out),
                               hit=True)
         self.stats["cached"] += 1
-        await batch.writer.put(record)
+        batch.writer.put(record)
         return Reply(call.request, call.call_id, hit.content, parsed, True, hit.tokens_in,
                      hit.tokens_out)
 
@@ -151,15 +176,15 @@ class LLMClient:
         except (openai.OpenAIError, OutputError) as e:
             failure = classify(e, mode, self.config.api_key_env)
             self.stats["errors"] += 1
-            await batch.writer.put(self._record(call, mode, attempt, "error", tokens=tokens,
-                                                latency=time.perf_counter() - t0, failure=failure))
+            batch.writer.put(self._record(call, mode, attempt, "error", tokens=tokens,
+                                          latency=time.perf_counter() - t0, failure=failure))
             return failure
         record = self._record(call, mode, attempt, "ok", tokens=tokens, latency=latency)
-        logical = json.dumps(request.logical(self.config.model, self.config.params()))
-        entry = CacheEntry(call.key, self.config.model, logical, content, finish, *tokens,
+        entry = CacheEntry(call.key, self.config.model, call.logical, content, finish, *tokens,
                            call.call_id)
         self.stats["calls"] += 1
-        await batch.writer.put(record, entry)
+        self._recent[call.key] = entry
+        batch.writer.put(record, entry)
         return Reply(request, call.call_id, content, parsed, False, *tokens)
 
     def _body(self, request: Request, mode: str, attempt: int) -> dict[str, Any]:
@@ -202,6 +227,7 @@ class _Call:
 
     request: Request
     key: str
+    logical: str  # the request as JSON, kept with the cache entry
     call_id: str
 
 

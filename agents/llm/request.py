@@ -40,9 +40,13 @@ class Request:
                 "schema": schema_of(self.schema) if self.schema else None,
                 "params": params}
 
-    def key(self, model: str, defaults: Mapping[str, Any]) -> str:
+    def identity(self, model: str, defaults: Mapping[str, Any]) -> tuple[str, str]:
+        """(cache key, the logical request as JSON) — the JSON is stored with the cache entry."""
         text = json.dumps(self.logical(model, defaults), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return hashlib.sha256(text.encode()).hexdigest(), text
+
+    def key(self, model: str, defaults: Mapping[str, Any]) -> str:
+        return self.identity(model, defaults)[0]
 
 
 def chat(system: str, user: str, schema: type[BaseModel] | None = None, **kwargs: Any) -> Request:

@@ -2,20 +2,25 @@
 
 Opening a DuckDB file costs tens of milliseconds, so concurrent calls are not written one by
 one: ``GroupWriter`` gathers whatever finished while the previous write was running and lands
-it in a single transaction (group commit). A call counts as done only once its cache entry is
-durable, so a run killed at any moment repeats no call the history holds.
+it in a single transaction (group commit), in the background. A run killed at any moment
+loses at most the calls of the last unfinished write; every call the history holds as done is
+replayed from the cache, never asked again.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 
+import duckdb
 import pandas as pd
 
 from envs.history import History, insert_frame
+
+
+Job = Callable[[duckdb.DuckDBPyConnection], None]  # a write to run in the next transaction
 
 
 def utcnow() -> datetime:
@@ -66,6 +71,13 @@ class CallStore:
     def __init__(self, history: History | None, run_id: str | None = None) -> None:
         self.history, self.run_id = history, run_id
 
+    def cached_keys(self, model: str) -> set[str]:
+        """The keys cached for ``model``, so a fresh request needs no read to know it is new."""
+        if self.history is None:
+            return set()
+        return {row[0] for row in self.history.rows(
+            "SELECT cache_key FROM llm_cache WHERE model = ?", [model])}
+
     def lookup(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
         """Cached responses for ``keys``, in one read."""
         if self.history is None or not keys:
@@ -76,11 +88,14 @@ class CallStore:
             [list(dict.fromkeys(keys))])
         return {row[0]: CacheEntry(*row) for row in rows}
 
-    def write(self, calls: Sequence[CallRecord], entries: Sequence[CacheEntry]) -> None:
-        """Land call records and cache entries in one transaction."""
-        if self.history is None or not (calls or entries):
+    def write(self, calls: Sequence[CallRecord], entries: Sequence[CacheEntry],
+              jobs: Sequence[Job] = ()) -> None:
+        """Land call records, cache entries and other queued writes in one transaction."""
+        if self.history is None or not (calls or entries or jobs):
             return
         with self.history.transaction() as con:
+            for job in jobs:
+                job(con)
             insert_frame(con, "llm_calls", pd.DataFrame([asdict(c) for c in calls]))
             for e in entries:  # a key another process cached meanwhile is kept as it is
                 con.execute(
@@ -101,46 +116,59 @@ class CallStore:
 
 
 class GroupWriter:
-    """Group commit for concurrent calls: ``await put(...)`` returns once the record is durable.
+    """Writes in the background, in group commits: whatever concurrent calls queued while the
+    previous transaction ran lands in the next one. Nobody waits on the call path; ``drain``
+    waits until everything queued is durable (and raises a write that failed).
 
-    A flush waits until no record has arrived for ``quiet`` seconds (at most ``gather``), so a
-    wave of calls finishing together lands in one transaction instead of one per call.
+    A flush first waits until nothing new has arrived for ``quiet`` seconds (at most
+    ``gather``), so a wave of calls finishing together lands in one transaction.
     """
 
     def __init__(self, store: CallStore, *, quiet: float = 0.01, gather: float = 0.05) -> None:
         self.store, self.quiet, self.gather = store, quiet, gather
-        self._pending: list[tuple[CallRecord, CacheEntry | None, asyncio.Future]] = []
+        self._calls: list[CallRecord] = []
+        self._entries: list[CacheEntry] = []
+        self._jobs: list[Job] = []
         self._task: asyncio.Task | None = None
+        self._error: BaseException | None = None
 
-    async def put(self, call: CallRecord, entry: CacheEntry | None = None) -> None:
+    def put(self, call: CallRecord | None = None, entry: CacheEntry | None = None,
+            job: Job | None = None) -> None:
+        """Queue a record (call on the writer's event loop)."""
         if self.store.history is None:
             return
-        future = asyncio.get_running_loop().create_future()
-        self._pending.append((call, entry, future))
+        self._calls += [call] if call is not None else []
+        self._entries += [entry] if entry is not None else []
+        self._jobs += [job] if job is not None else []
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._flush())
-        await future
+            self._task = asyncio.get_running_loop().create_task(self._flush())
+
+    async def drain(self) -> None:
+        while self._task is not None and not self._task.done():
+            await asyncio.wait([self._task])
+        self.raise_error()
+
+    def raise_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
     async def _flush(self) -> None:
-        while self._pending:
+        while self._calls or self._entries or self._jobs:
             await self._settle()
-            batch, self._pending = self._pending, []
-            calls = [c for c, _, _ in batch]
-            entries = [e for _, e, _ in batch if e is not None]
+            calls, entries, jobs = self._calls, self._entries, self._jobs
+            self._calls, self._entries, self._jobs = [], [], []
             try:
-                await asyncio.to_thread(self.store.write, calls, entries)
-            except Exception as e:  # every waiter learns the write failed
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(e)
-            else:
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_result(None)
+                await asyncio.to_thread(self.store.write, calls, entries, jobs)
+            except Exception as e:  # kept for the next drain or call to raise
+                self._error = e
 
     async def _settle(self) -> None:
         waited, seen = 0.0, -1
-        while len(self._pending) != seen and waited < self.gather:
-            seen = len(self._pending)
+        while self._size() != seen and waited < self.gather:
+            seen = self._size()
             await asyncio.sleep(self.quiet)
             waited += self.quiet
+
+    def _size(self) -> int:
+        return len(self._calls) + len(self._entries) + len(self._jobs)

@@ -34,9 +34,9 @@ def calls(history: History) -> list[tuple]:
 
 
 def test_json_schema_output_is_parsed_and_sent_as_schema(history):
-    with ScriptedServer(lambda body: '{"total": 5}') as server:
-        reply = LLMClient(config(server), history=history, run_id="r").complete(
-            chat("add", "2+3", Sum, role="policy", seed=1))
+    with ScriptedServer(lambda body: '{"total": 5}') as server, \
+            LLMClient(config(server), history=history, run_id="r") as client:
+        reply = client.complete(chat("add", "2+3", Sum, role="policy", seed=1))
     assert reply.parsed == Sum(total=5) and not reply.cached
     body = server.log[0].body
     assert body["response_format"]["type"] == "json_schema"
@@ -51,8 +51,8 @@ def test_json_schema_output_is_parsed_and_sent_as_schema(history):
 ])
 def test_falls_back_when_the_server_refuses_structured_output(history, supports, modes):
     prose = 'Sure! Here it is:\n```json\n{"total": 7}\n```\nAnything else?'
-    with ScriptedServer(lambda body: prose, supports=supports) as server:
-        client = LLMClient(config(server, retries=0), history=history, run_id="r")
+    with ScriptedServer(lambda body: prose, supports=supports) as server, \
+            LLMClient(config(server, retries=0), history=history, run_id="r") as client:
         assert client.complete(chat("add", "3+4", Sum)).parsed.total == 7
         assert client.complete(chat("add", "1+1", Sum)).parsed.total == 7  # remembers the mode
     sent = [(e.body.get("response_format") or {}).get("type", "text") for e in server.log]
@@ -66,8 +66,8 @@ def test_falls_back_when_the_server_refuses_structured_output(history, supports,
 def test_each_fault_is_retried_and_recorded_with_its_kind(history, fault):
     kind = {"server_error": "server"}.get(fault, fault)
     with ScriptedServer(lambda body: '{"total": 9}', faults=Faults(sequence=[fault]),
-                        timeout_delay=0.8) as server:
-        client = LLMClient(config(server, timeout=0.3), history=history, run_id="r")
+                        timeout_delay=0.8) as server, \
+            LLMClient(config(server, timeout=0.3), history=history, run_id="r") as client:
         assert client.complete(chat("s", "u", Sum, seed=3)).parsed.total == 9
     assert calls(history) == [("error", kind, "json_schema", False), ("ok", None, "json_schema", False)]
     error = history.scalar("SELECT error FROM llm_calls WHERE status = 'error'")
@@ -77,8 +77,8 @@ def test_each_fault_is_retried_and_recorded_with_its_kind(history, fault):
 
 
 def test_gives_up_after_the_retries_and_caches_no_failure(history):
-    with ScriptedServer(lambda body: "not json at all") as server:
-        client = LLMClient(config(server, retries=2), history=history, run_id="r")
+    with ScriptedServer(lambda body: "not json at all") as server, \
+            LLMClient(config(server, retries=2), history=history, run_id="r") as client:
         with pytest.raises(LLMError, match="after 3 attempt.*malformed"):
             client.complete(chat("s", "u", Sum))
         server.push('{"total": 1}')
@@ -91,8 +91,8 @@ def test_auth_errors_are_not_retried_and_name_the_key_variable(history, monkeypa
     monkeypatch.setenv("MY_KEY", "secret-value")
     with ScriptedServer() as server:
         server.push(Reply(None, 401, message="bad key"))
-        client = LLMClient(config(server, api_key_env="MY_KEY"), history=history)
-        with pytest.raises(CallFailed, match=r"\$MY_KEY") as err:
+        with LLMClient(config(server, api_key_env="MY_KEY"), history=history) as client, \
+                pytest.raises(CallFailed, match=r"\$MY_KEY") as err:
             client.complete(chat("s", "u", Sum))
     assert err.value.kind == "auth" and len(server.log) == 1
     assert "secret-value" not in json.dumps(history.rows("SELECT * FROM llm_calls"), default=str)
@@ -100,8 +100,8 @@ def test_auth_errors_are_not_retried_and_name_the_key_variable(history, monkeypa
 
 def test_a_repeated_call_is_replayed_from_the_cache(history):
     with ScriptedServer(lambda body: '{"total": 2}') as server:
-        first = LLMClient(config(server), history=history, run_id="a")
-        first.complete(chat("s", "u", Sum, seed=1))
+        with LLMClient(config(server), history=history, run_id="a") as first:
+            first.complete(chat("s", "u", Sum, seed=1))
         again = LLMClient(config(server), history=history, run_id="b")  # a new process, say
         replay = again.complete(chat("s", "u", Sum, seed=1))
         assert replay.cached and replay.parsed.total == 2 and len(server.log) == 1
@@ -112,13 +112,14 @@ def test_a_repeated_call_is_replayed_from_the_cache(history):
             chat("s", "u", Sum, seed=1)).cached
         assert not LLMClient(config(server, model="other"), history=history).complete(
             chat("s", "u", Sum, seed=1)).cached
+        again.close()
     assert history.rows("SELECT run_id, cache_hit, tokens_in > 0, cost_usd FROM llm_calls"
                         " WHERE run_id = 'b' AND cache_hit") == [("b", True, True, 0.0)]
 
 
 def test_many_calls_respect_the_concurrency_limit(history):
-    with ScriptedServer(lambda body: '{"total": 1}', latency=0.05) as server:
-        client = LLMClient(config(server, concurrency=3), history=history, run_id="r")
+    with ScriptedServer(lambda body: '{"total": 1}', latency=0.05) as server, \
+            LLMClient(config(server, concurrency=3), history=history, run_id="r") as client:
         replies = client.complete_all([chat("s", f"u{i}", Sum) for i in range(12)])
     assert all(r.parsed.total == 1 for r in replies)
     assert server.max_in_flight == 3
@@ -141,6 +142,7 @@ def test_cost_comes_from_the_price_table_and_the_budget_stops(history):
         client = LLMClient(config(server, prices={"scripted": [20000.0, 40000.0]}, budget_usd=0.5,
                                   budget_tokens=10_000), history=history, run_id="r")
         client.complete(chat("s", "u", Sum))
+        client.flush()
         tokens_in, tokens_out, cost = history.rows(
             "SELECT tokens_in, tokens_out, cost_usd FROM llm_calls")[0]
         assert cost == pytest.approx((tokens_in * 20000 + tokens_out * 40000) / 1e6)
@@ -149,6 +151,7 @@ def test_cost_comes_from_the_price_table_and_the_budget_stops(history):
             client.complete(chat("s", f"u{client.budget.spent_usd}", Sum))
         with pytest.raises(BudgetExceeded, match="dollar budget spent"):
             client.budget.check()
+        client.close()
         resumed = LLMClient(config(server, prices={"scripted": [20000.0, 40000.0]}, budget_usd=0.5),
                             history=history, run_id="r")
         assert resumed.budget.spent_usd == pytest.approx(client.budget.spent_usd)

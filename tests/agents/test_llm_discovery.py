@@ -107,8 +107,8 @@ def test_each_stage_is_kept_so_a_failed_discovery_continues_where_it_stopped(dat
 
 def test_a_run_labels_its_data_file_before_it_starts(data, tmp_path):
     history = History(tmp_path / "h.duckdb")
-    with ScriptedServer(Librarian()) as server:
-        task = ensure_skills(make("file", path=str(data)), client(server, history))
+    with ScriptedServer(Librarian()) as server, client(server, history) as llm:
+        task = ensure_skills(make("file", path=str(data)), llm)
     assert not task.needs_skills and {s.name for s in task.skills} == {"sums_and_differences", "products"}
     assert history.scalar("SELECT count(DISTINCT label) FROM llm_calls WHERE role = 'discovery'") == 3
 

@@ -38,6 +38,13 @@ def engine(task, server, history, **options):
     return make_engine("llm", task=task, llm=llm, seed=0, **options)
 
 
+def generate(engine, plan, obs, **kw):
+    """Generate, then wait for the background writes so the history can be read."""
+    examples = engine.generate(plan, obs, **kw)
+    engine.llm.close()
+    return examples
+
+
 def writes(server) -> list[str]:
     return [e.body["messages"][-1]["content"] for e in server.log
             if "new examples" in e.body["messages"][-1]["content"]]
@@ -45,8 +52,8 @@ def writes(server) -> list[str]:
 
 def test_the_task_answers_and_the_teachers_error_rate_is_recorded(arith, history):
     with ScriptedServer(ScriptedTeacher(arith, wrong_rate=0.5)) as server:
-        examples = engine(arith, server, history, batch_size=4).generate(
-            Plan({"add": 10, "mul": 6}, "p"), observe(arith), iteration=1, seed=5)
+        examples = generate(engine(arith, server, history, batch_size=4, spare=0),
+                            Plan({"add": 10, "mul": 6}, "p"), observe(arith), iteration=1, seed=5)
     assert [e.skill for e in examples].count("add") == 10 and len(examples) == 16
     assert all(arith.oracle(e.skill, e.prompt) == e.answer for e in examples)
     assert len(writes(server)) == 3 + 2  # batches of at most 4
@@ -72,8 +79,8 @@ def test_rejected_examples_are_recorded_and_the_shortfall_topped_up(arith, histo
     ]}
     with ScriptedServer(ScriptedTeacher(arith)) as server:
         server.push(json.dumps(first))
-        examples = engine(arith, server, history, batch_size=6).generate(
-            Plan({"add": 6}, "p"), observe(arith), iteration=2, seed=5)
+        examples = generate(engine(arith, server, history, batch_size=6, spare=0),
+                            Plan({"add": 6}, "p"), observe(arith), iteration=2, seed=5)
     assert len(examples) == 6 and len({e.prompt for e in examples}) == 6
     reasons = [r[0] for r in history.rows("SELECT reason FROM llm_rejects WHERE iteration = 2")]
     assert sorted(reasons) == sorted([
@@ -89,8 +96,8 @@ def test_a_skill_whose_calls_keep_failing_comes_up_short(arith, history):
         return Reply(None, 500) if "Skill: mul" in body["messages"][-1]["content"] else teacher(body)
 
     with ScriptedServer(responder) as server:
-        examples = engine(arith, server, history, max_rounds=2).generate(
-            Plan({"add": 5, "mul": 5}, "p"), observe(arith), iteration=1, seed=5)
+        examples = generate(engine(arith, server, history, max_rounds=2),
+                            Plan({"add": 5, "mul": 5}, "p"), observe(arith), iteration=1, seed=5)
     assert {e.skill for e in examples} == {"add"} and len(examples) == 5
     assert history.rows("SELECT skill, requested, delivered, calls FROM teacher_checks"
                         " ORDER BY skill") == [("add", 5, 5, 1), ("mul", 5, 0, 2)]
@@ -102,7 +109,8 @@ def test_subskills_of_a_plan_become_targets(arith, history):
     plan = Plan({"add": 5}, "p", {"subskill_descriptions": {"add": {"carry": "with carries"}}},
                 {"add": {"carry": 3, "plain": 2}})
     with ScriptedServer(ScriptedTeacher(arith)) as server:
-        examples = engine(arith, server, history).generate(plan, observe(arith), iteration=1, seed=1)
+        examples = generate(engine(arith, server, history),
+                            plan, observe(arith), iteration=1, seed=1)
     assert sorted((e.subskill, e.skill) for e in examples) == [("carry", "add")] * 3 + [("plain", "add")] * 2
     assert any("Subskill: carry - with carries" in w for w in writes(server))
 
@@ -110,9 +118,11 @@ def test_subskills_of_a_plan_become_targets(arith, history):
 def test_generating_again_replays_every_call_from_the_cache(arith, history):
     plan = Plan({"cmp": 7, "rev": 5}, "p")
     with ScriptedServer(ScriptedTeacher(arith)) as server:
-        first = engine(arith, server, history, batch_size=3).generate(plan, observe(arith), iteration=1, seed=3)
+        first = generate(engine(arith, server, history, batch_size=3),
+                         plan, observe(arith), iteration=1, seed=3)
         served = len(server.log)
-        again = engine(arith, server, history, batch_size=3).generate(plan, observe(arith), iteration=1, seed=3)
+        again = generate(engine(arith, server, history, batch_size=3),
+                         plan, observe(arith), iteration=1, seed=3)
     assert len(server.log) == served and [e.prompt for e in again] == [e.prompt for e in first]
     assert history.scalar("SELECT count(*) FROM llm_calls WHERE cache_hit") == served
 
@@ -136,9 +146,18 @@ def test_without_an_oracle_answers_are_decided_by_agreement(tmp_path, history):
         return json.dumps({"answers": [{"index": int(i), "answer": truth[p][sample]} for i, p in problems]})
 
     with ScriptedServer(responder) as server:
-        examples = engine(task, server, history, max_rounds=1, samples=2).generate(
-            Plan({"all": 3}, "p"), observe(task), iteration=1, seed=0)
+        examples = generate(engine(task, server, history, max_rounds=1, samples=2),
+                            Plan({"all": 3}, "p"), observe(task), iteration=1, seed=0)
     assert sorted((e.prompt, e.answer) for e in examples) == [
         ("What is 100 plus 1?", "101"), ("What is 200 plus 2?", "202")]
     assert history.rows("SELECT method, checked, wrong FROM teacher_checks") == [("agreement", 2, 1)]
     assert history.scalar("SELECT reason FROM llm_rejects").startswith("samples disagree: '303'")
+
+
+def test_batches_ask_for_spare_examples_and_the_surplus_is_recorded(arith, history):
+    with ScriptedServer(ScriptedTeacher(arith)) as server:
+        examples = generate(engine(arith, server, history, batch_size=10, spare=0.2),
+                            Plan({"sub": 10}, "p"), observe(arith), iteration=1, seed=5)
+    assert len(examples) == 10 and "Write 12 new examples" in writes(server)[0]
+    assert history.rows("SELECT reason, count(*) FROM llm_rejects GROUP BY 1") == [
+        ("surplus: the plan's count for this skill is already met", 2)]

@@ -33,7 +33,7 @@ class Reply:
     content: str | None = ""
     status: int = 200
     finish_reason: str = "stop"
-    delay: float | None = None  # seconds before answering (default: the server's latency)
+    delay: float | None = None  # seconds from arrival to answer (default: the server's latency)
     headers: dict[str, str] = field(default_factory=dict)
     message: str = "scripted error"
 
@@ -166,6 +166,7 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
         disable_nagle_algorithm = True  # as real servers do: no 40 ms delayed-ACK stalls
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            arrived = time.monotonic()
             length = int(self.headers.get("content-length", 0))
             try:
                 body = json.loads(self.rfile.read(length) or b"{}")
@@ -177,7 +178,8 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
             try:
                 reply, outcome = server.answer(body)
                 server.record(body, outcome)
-                time.sleep(server.latency if reply.delay is None else reply.delay)
+                delay = server.latency if reply.delay is None else reply.delay
+                time.sleep(max(0.0, arrived + delay - time.monotonic()))  # latency from arrival
             finally:
                 server.enter(-1)
             if reply.status != 200:

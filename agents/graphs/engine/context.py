@@ -23,6 +23,7 @@ class EngineContext:
     oracle: bool
     heldout: frozenset[str] = field(default_factory=frozenset)
     batch_size: int = 8
+    spare: float = 0.1
     max_rounds: int = 3
     samples: int = 2
     errors_shown: int = 3

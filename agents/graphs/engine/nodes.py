@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
@@ -27,13 +28,14 @@ def shortfalls(state: EngineState) -> list[tuple[Target, int]]:
 
 
 def write(state: EngineState, runtime: Runtime[EngineContext]) -> dict:
-    """One call per batch of every shortfall; failed calls are counted, not fatal."""
+    """One call per batch of every shortfall; failed calls are counted, not fatal. Each batch
+    asks for a ``spare`` fraction more than it needs, so a few rejects rarely cost a round."""
     ctx, round_ = runtime.context, state.get("round", 0)
     requests: list[Request] = []
     owners: list[Target] = []
     for target, missing in shortfalls(state):
         for b, n in enumerate(_batches(missing, ctx.batch_size)):
-            requests.append(_write_request(ctx, target, n, b, round_))
+            requests.append(_write_request(ctx, target, n + math.ceil(n * ctx.spare), b, round_))
             owners.append(target)
     candidates: list[Candidate] = []
     calls = {k: list(v) for k, v in state.get("calls", {}).items()}

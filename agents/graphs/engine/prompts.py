@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
@@ -78,6 +79,12 @@ def _describe(task: Task, skill: str) -> str:
 
 
 def _format_examples(task: Task, skill: str, k: int) -> list[str]:
+    return _seed_lines(task, skill, k)
+
+
+@functools.lru_cache(maxsize=256)
+def _seed_lines(task: Task, skill: str, k: int) -> list[str]:
+    # every batch of a skill shows the same examples: found once, not once per call
     items: list[Item] = [i for i in task.split("seed") if i.skill == skill][:k]
     return [f"- prompt: {i.prompt!r} answer: {i.answer!r}" for i in items]
 

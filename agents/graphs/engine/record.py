@@ -5,29 +5,33 @@ from __future__ import annotations
 
 import pandas as pd
 
+import duckdb
+
 from agents.graphs.engine.state import EngineState
-from envs.history import History, insert_frame
+from agents.llm.store import Job
+from envs.history import insert_frame
 
 METHOD = {True: "oracle", False: "agreement"}
 
 
-def record_generation(history: History | None, run_id: str | None, iteration: int,
-                      state: EngineState, *, oracle: bool) -> None:
-    """Replace the iteration's rows (a resumed iteration writes them again, not twice)."""
-    if history is None or run_id is None:
-        return
+def generation_rows(run_id: str, iteration: int, state: EngineState, *, oracle: bool) -> Job:
+    """A write job (for ``LLMClient.defer``) that replaces the iteration's rows: a resumed
+    iteration writes them again, not twice."""
     rejects = pd.DataFrame([
         {"run_id": run_id, "iteration": iteration, "call_id": c.get("call_id"),
          "skill": c["skill"], "subskill": c["subskill"], "prompt": c["prompt"],
          "answer": c.get("answer"), "reason": c["reason"]}
         for c in state.get("rejected", [])])
     checks = pd.DataFrame(_check_rows(run_id, iteration, state, oracle))
-    with history.transaction() as con:
+
+    def job(con: duckdb.DuckDBPyConnection) -> None:
         for table in ("llm_rejects", "teacher_checks"):
             con.execute(f"DELETE FROM {table} WHERE run_id = ? AND iteration = ?",
                         [run_id, iteration])
         insert_frame(con, "llm_rejects", rejects)
         insert_frame(con, "teacher_checks", checks)
+
+    return job
 
 
 def _check_rows(run_id: str, iteration: int, state: EngineState, oracle: bool) -> list[dict]:
