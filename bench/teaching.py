@@ -1,41 +1,62 @@
-"""Teaching benchmark: policies compared on the same budget over several seeds.
+"""Teaching benchmark: every policy x environment level x task, over several seeds.
 
 Prints JSON per (task, level, policy): mean and std of the final mean test accuracy and
-``examples_to_match_uniform_ratio`` — the fraction of the uniform policy's examples this
-policy needed to reach uniform's final mean test accuracy (1.0 for uniform itself; a value
-> 1 or null when never reached). Runs are real runs recorded in a history file.
+``examples_to_match_uniform_ratio`` — the fraction of the uniform policy's examples (same task,
+level and seed) this policy needed to reach uniform's final mean test accuracy (1.0 for uniform
+itself; null when some seed never reached it). Writes an HTML report with plotly: mean test
+accuracy against examples used, one line per policy with a band over seeds, one chart per task
+and level. Runs are real runs (``agents.runner.start_run``), each in its own history file, run
+by ``--workers`` processes at once; with ``--out DIR`` completed runs are kept and reused.
 
-    python bench/teaching.py                 # uniform vs weakest on arith-v0, 3 seeds
-    python bench/teaching.py --quick         # a smoke test: tiny budget, 1 seed
+    python bench/teaching.py                      # the full grid, 3 seeds, 2 workers
+    python bench/teaching.py --quick              # a smoke test: tiny student and budget, 1 seed
+    python bench/teaching.py --tasks arith-v0 --levels skill-list --policies uniform alp
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import multiprocessing
 import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agents.config import RunConfig, TaskConfig, TeacherConfig  # noqa: E402
-from agents.runner import start_run  # noqa: E402
-from envs.history import History  # noqa: E402
-from envs.queries import iterations  # noqa: E402
+from agents.config import RunConfig, StudentConfig, TaskConfig, TeacherConfig  # noqa: E402
+
+TASKS = ("arith-v0", "strings-v0")
+LEVELS = ("open-ended", "skill-list", "skill-tree")
+POLICIES = ("uniform", "weakest", "alp", "sec", "frontier", "explore-exploit")
+QUICK_STUDENT = {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1}
+Curve = list[tuple[int, float]]
 
 
-def run_curve(config: RunConfig, history: History) -> list[tuple[int, float]]:
-    """One real run; its (examples used, mean test accuracy) after each iteration."""
-    summary = start_run(config, history, progress=False)
-    its = iterations(history, summary.run_id)
+def run_curve(config: RunConfig, db: Path) -> Curve:
+    """One real run recorded in ``db``; its (examples used, mean test accuracy) per iteration.
+    A run already completed in ``db`` is read back instead of run again."""
+    from agents.runner import start_run
+    from envs.history import History
+    from envs.queries import iterations, list_runs
+
+    history = History(db)
+    done = list_runs(history) if db.exists() else None
+    if done is not None and not done.empty and done.status.iloc[0] == "completed":
+        run_id = done.run_id.iloc[0]
+    else:
+        with contextlib.redirect_stdout(sys.stderr):  # the run's lines; stdout carries the JSON
+            run_id = start_run(config, history, progress=False).run_id
+    its = iterations(history, run_id)
     return [(int(r.examples_used), float(r.test_mean)) for r in its.itertuples()]
 
 
-def examples_to_reach(curve: list[tuple[int, float]], target: float) -> float | None:
+def examples_to_reach(curve: Curve, target: float) -> float | None:
     """Examples used when the curve first reaches ``target`` (linear between iterations)."""
     for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
         if y0 >= target:
@@ -45,7 +66,7 @@ def examples_to_reach(curve: list[tuple[int, float]], target: float) -> float | 
     return float(curve[0][0]) if curve and curve[0][1] >= target else None
 
 
-def summarise(curves: dict[str, dict[int, list]], baseline: str = "uniform") -> dict[str, dict]:
+def summarise(curves: dict[str, dict[int, Curve]], baseline: str = "uniform") -> dict[str, dict]:
     """Per policy: final accuracy mean/std and the examples ratio against the baseline."""
     out = {}
     for policy, by_seed in curves.items():
@@ -70,38 +91,167 @@ def summarise(curves: dict[str, dict[int, list]], baseline: str = "uniform") -> 
     return out
 
 
-def main() -> None:
+def grid(args: argparse.Namespace) -> list[tuple[str, str, str, int, RunConfig]]:
+    """Every (task, level, policy, seed) with its config; seeds outermost, so that a partial
+    benchmark already compares every policy."""
+    student = {"threads": 1, **(QUICK_STUDENT if args.quick else {}), **args.student_opt}
+    runs = []
+    for seed in args.seeds:
+        for task in args.tasks:
+            for level in args.levels:
+                for policy in args.policies:
+                    config = RunConfig(task=TaskConfig(id=task), seed=seed,
+                                       student=StudentConfig(options=student),
+                                       checkpoint_dir=str(args.out / "ckpt"))
+                    teacher = TeacherConfig(policy=policy, level=level,
+                                            **({"budget": args.budget} if args.budget else {}))
+                    config = replace(config, teacher=teacher,
+                                     **({"iterations": args.iterations} if args.iterations else {}))
+                    runs.append((task, level, policy, seed, config))
+    return runs
+
+
+def run_grid(args: argparse.Namespace) -> dict[tuple[str, str], dict[str, dict[int, Curve]]]:
+    """All runs, ``args.workers`` at a time; curves by (task, level), policy and seed."""
+    curves: dict[tuple[str, str], dict[str, dict[int, Curve]]] = {}
+    runs = grid(args)
+    (args.out / "runs").mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter per worker, no forked torch
+    with ProcessPoolExecutor(max_workers=args.workers, mp_context=context) as pool:
+        futures = {pool.submit(run_curve, cfg, args.out / "runs" / f"{t}.{lv}.{p}.{s}.duckdb"):
+                   (t, lv, p, s) for t, lv, p, s, cfg in runs}
+        for k, future in enumerate(as_completed(futures), 1):
+            task, level, policy, seed = futures[future]
+            curve = future.result()
+            curves.setdefault((task, level), {}).setdefault(policy, {})[seed] = curve
+            print(f"[{k}/{len(runs)} {time.perf_counter() - start:.0f}s] {task} {level} {policy}"
+                  f" seed {seed}: test {curve[0][1]:.3f} -> {curve[-1][1]:.3f} with"
+                  f" {curve[-1][0]} examples", file=sys.stderr, flush=True)
+    return curves
+
+
+def report_html(results: list[dict], path: Path) -> None:
+    """Mean test accuracy against examples used, a band of one std over seeds, per task and
+    level; one self-contained HTML file (plotly.js embedded once, so it opens offline)."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    parts, first = [], True
+    for task, level in dict.fromkeys((r["task"], r["level"]) for r in results):
+        fig = go.Figure()
+        rows = [r for r in results if r["task"] == task and r["level"] == level]
+        for k, r in enumerate(rows):
+            xs, ys, sd = _mean_curve(list(r["curves"].values()))
+            color = _COLORS[k % len(_COLORS)]
+            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[y + s for y, s in zip(ys, sd)] +
+                                     [y - s for y, s in zip(ys, sd)][::-1], fill="toself",
+                                     fillcolor=color, opacity=0.15, line={"width": 0},
+                                     hoverinfo="skip", showlegend=False))
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=r["policy"],
+                                     line={"color": color}))
+        fig.update_layout(title=f"{task} — {level}: mean test accuracy (band: ±1 std over seeds)",
+                          xaxis_title="examples used", yaxis_title="mean test accuracy",
+                          template="plotly_white", height=420)
+        parts.append(pio.to_html(fig, full_html=False, include_plotlyjs=first))
+        first = False
+    tables = "".join(f"<h3>{task}</h3>{_html_table(results, task)}"
+                     for task in dict.fromkeys(r["task"] for r in results))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("<html><head><meta charset='utf-8'><title>Curriculab teaching benchmark"
+                    "</title></head><body><h1>Teaching benchmark</h1>" + tables
+                    + "".join(parts) + "</body></html>")
+
+
+_COLORS = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692"]
+
+
+def _mean_curve(curves: list[Curve]) -> tuple[list[float], list[float], list[float]]:
+    """Per iteration: mean examples used, mean and std of test accuracy over seeds."""
+    n = min(len(c) for c in curves)
+    xs = [statistics.mean(c[i][0] for c in curves) for i in range(n)]
+    ys = [statistics.mean(c[i][1] for c in curves) for i in range(n)]
+    sd = [statistics.pstdev([c[i][1] for c in curves]) for i in range(n)]
+    return xs, ys, sd
+
+
+def tables(results: list[dict]) -> str:
+    """Per task, final mean test accuracy (mean ± std over seeds), policies x levels, and the
+    examples ratio against uniform, as Markdown."""
+    out = []
+    for task in dict.fromkeys(r["task"] for r in results):
+        rows = [r for r in results if r["task"] == task]
+        levels = list(dict.fromkeys(r["level"] for r in rows))
+        cell = {(r["policy"], r["level"]): r for r in rows}
+        head = "| policy | " + " | ".join(levels) + " |"
+        lines = [f"**{task}**: final mean test accuracy, mean ± std over seeds "
+                 "(examples to reach uniform's final, as a fraction of uniform's)", "", head,
+                 "|" + "---|" * (len(levels) + 1)]
+        for policy in dict.fromkeys(r["policy"] for r in rows):
+            cells = []
+            for level in levels:
+                r = cell.get((policy, level))
+                ratio = "" if r is None else r["examples_to_match_uniform_ratio"]
+                cells.append("-" if r is None else f"{r['final_test_mean']:.3f} ± "
+                             f"{r['final_test_std']:.3f} ({'never' if ratio is None else f'{ratio:.2f}'})")
+            lines.append(f"| {policy} | " + " | ".join(cells) + " |")
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
+
+
+def _html_table(results: list[dict], task: str) -> str:
+    md = tables([r for r in results if r["task"] == task]).splitlines()
+    rows = [line.strip("|").split("|") for line in md[2:] if not line.startswith("|---")]
+    html = "".join("<tr>" + "".join(f"<td>{c.strip()}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<p>{md[0]}</p><table border='1' cellpadding='4'>{html}</table>"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", nargs="+", default=["arith-v0"])
-    parser.add_argument("--levels", nargs="+", default=["skill-list"])
-    parser.add_argument("--policies", nargs="+", default=["uniform", "weakest"])
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS))
+    parser.add_argument("--levels", nargs="+", default=list(LEVELS))
+    parser.add_argument("--policies", nargs="+", default=list(POLICIES))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--iterations", type=int)
     parser.add_argument("--budget", type=int)
-    parser.add_argument("--quick", action="store_true", help="smoke test: 1 seed, 2 iterations")
-    parser.add_argument("--db", help="history file (default: a temporary one)")
-    args = parser.parse_args()
+    parser.add_argument("--workers", type=int, default=2, help="runs at once (default 2)")
+    parser.add_argument("--student-opt", action="append", default=[], metavar="KEY=VALUE",
+                        help="a tiny-gpt option for every run, repeatable")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: 1 seed, 2 iterations, budget 60, a tiny student")
+    parser.add_argument("--out", help="folder for the runs' histories and checkpoints; "
+                                      "completed runs found there are reused (default: temporary)")
+    parser.add_argument("--html", help="HTML report (default: OUT/teaching.html)")
+    args = parser.parse_args(argv)
     if args.quick:
-        args.seeds, args.iterations, args.budget = args.seeds[:1], 2, args.budget or 100
-    db = Path(args.db) if args.db else Path(tempfile.mkdtemp()) / "bench.duckdb"
-    history, results = History(db), []
-    for task in args.tasks:
-        for level in args.levels:
-            curves: dict[str, dict[int, list]] = {}
-            start = time.perf_counter()
-            for policy in args.policies:
-                for seed in args.seeds:
-                    config = RunConfig(task=TaskConfig(id=task), seed=seed,
-                                       checkpoint_dir=str(db.parent / "ckpt"))
-                    teacher = replace(config.teacher, policy=policy, level=level,
-                                      **({"budget": args.budget} if args.budget else {}))
-                    config = replace(config, teacher=teacher,
-                                     **({"iterations": args.iterations} if args.iterations else {}))
-                    curves.setdefault(policy, {})[seed] = run_curve(config, history)
-            for policy, stats in summarise(curves).items():
-                results.append({"task": task, "level": level, "policy": policy, **stats})
-            print(f"{task}/{level}: {time.perf_counter() - start:.0f}s", file=sys.stderr)
-    print(json.dumps({"history": str(db), "results": results}, indent=2))
+        args.seeds, args.iterations = args.seeds[:1], args.iterations or 2
+        args.budget = args.budget or 60
+    args.out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="teaching-"))
+    args.html = Path(args.html) if args.html else args.out / "teaching.html"
+    args.student_opt = dict(_option(o) for o in args.student_opt)
+    return args
+
+
+def _option(pair: str) -> tuple[str, object]:
+    key, _, value = pair.partition("=")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    results = []
+    for (task, level), by_policy in sorted(run_grid(args).items(), key=lambda kv: (
+            args.tasks.index(kv[0][0]), args.levels.index(kv[0][1]))):
+        ordered = {p: by_policy[p] for p in args.policies if p in by_policy}
+        for policy, stats in summarise(ordered).items():
+            results.append({"task": task, "level": level, "policy": policy, **stats})
+    report_html(results, args.html)
+    print(tables(results), file=sys.stderr)
+    print(json.dumps({"history": str(args.out / "runs"), "html": str(args.html),
+                      "results": results}, indent=2))
 
 
 if __name__ == "__main__":

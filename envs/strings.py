@@ -1,9 +1,11 @@
-"""``strings-v0``: a procedural suite of string-manipulation skills over lowercase letters.
+"""``strings-v0``: a procedural suite of string-manipulation skills over the letters a-j.
 
 The same contract as ``arith-v0``: every prompt is ``"<tag> <operands>="`` and every answer a
 short string, so a character-level student learns all skills in one model; each skill has a
 seeded generator with a difficulty knob (1 = easiest: difficulty d means strings of d + 2
-letters) and the right answer is computed from the prompt text alone. Each skill also splits
+letters) and the right answer is computed from the prompt text alone. Ten letters, as
+arith-v0 has ten digits, keep every skill learnable by a tiny student within a few thousand
+examples. Each skill also splits
 into subskills (the Skill-Tree level): one per string length, or, for ``shift``, one per
 shift amount.
 """
@@ -19,8 +21,8 @@ from envs.records import Item, Skill
 from envs.task import SPLIT_NAMES, TASKS
 from students.errors import DataError
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-VOWELS = "aeiou"
+LETTERS = "abcdefghij"
+VOWELS = "aei"  # the vowels among the letters
 MAX_DIFFICULTY = 6
 Sampler = Callable[[random.Random, int, int | None], str]  # (rng, length, k) -> operand text
 
@@ -59,7 +61,7 @@ def _cut_operands(rng: random.Random, n: int, k: int | None) -> str:
 
 
 def _shift_operands(rng: random.Random, n: int, k: int | None) -> str:
-    return f"{k if k is not None else rng.randint(1, 5)}:{_word(rng, n)}"
+    return f"{k if k is not None else rng.randint(1, 4)}:{_word(rng, n)}"
 
 
 def _palindrome_operands(rng: random.Random, n: int, k: int | None) -> str:
@@ -79,27 +81,27 @@ def _dedup(word: str) -> str:
 
 
 SPECS: tuple[StringSkill, ...] = (
-    StringSkill("rev", "reverse the letters; 'rev abcde=' -> 'edcba'", r"([a-z]+)",
-                lambda r, n, k: _word(r, n), lambda m: m[1][::-1], difficulty=3),
-    StringSkill("first", "the first k letters; 'first 2:abcde=' -> 'ab'", r"(\d):([a-z]+)",
-                _cut_operands, lambda m: m[2][: int(m[1])], difficulty=4),
-    StringSkill("last", "the last k letters; 'last 2:abcde=' -> 'de'", r"(\d):([a-z]+)",
-                _cut_operands, lambda m: m[2][-int(m[1]):], difficulty=4),
-    StringSkill("sort", "sort the letters alphabetically; 'sort dbca=' -> 'abcd'", r"([a-z]+)",
-                lambda r, n, k: _word(r, n), lambda m: "".join(sorted(m[1])), difficulty=3),
-    StringSkill("cnt", "how often a letter occurs; 'cnt a:banana=' -> '3'", r"([a-z]):([a-z]+)",
-                _count_operands, lambda m: str(m[2].count(m[1])), difficulty=4),
-    StringSkill("vow", "how many vowels (a e i o u); 'vow banana=' -> '3'", r"([a-z]+)",
+    StringSkill("rev", "reverse the letters; 'rev abcd=' -> 'dcba'", r"([a-j]+)",
+                lambda r, n, k: _word(r, n), lambda m: m[1][::-1], difficulty=2),
+    StringSkill("first", "the first k letters; 'first 2:abcde=' -> 'ab'", r"(\d):([a-j]+)",
+                _cut_operands, lambda m: m[2][: int(m[1])], difficulty=3),
+    StringSkill("last", "the last k letters; 'last 2:abcde=' -> 'de'", r"(\d):([a-j]+)",
+                _cut_operands, lambda m: m[2][-int(m[1]):], difficulty=3),
+    StringSkill("sort", "sort the letters alphabetically; 'sort dbca=' -> 'abcd'", r"([a-j]+)",
+                lambda r, n, k: _word(r, n), lambda m: "".join(sorted(m[1])), difficulty=2),
+    StringSkill("cnt", "how often a letter occurs; 'cnt a:cabba=' -> '2'", r"([a-j]):([a-j]+)",
+                _count_operands, lambda m: str(m[2].count(m[1])), difficulty=3),
+    StringSkill("vow", "how many vowels (a, e, i); 'vow abide=' -> '3'", r"([a-j]+)",
                 lambda r, n, k: _word(r, n), lambda m: str(sum(c in VOWELS for c in m[1])),
-                difficulty=4),
-    StringSkill("dedup", "drop repeated letters, keep first ones; 'dedup banana=' -> 'ban'",
-                r"([a-z]+)", lambda r, n, k: _repeats(r, n), lambda m: _dedup(m[1]), difficulty=4),
-    StringSkill("shift", "Caesar shift each letter by k (z wraps to a); 'shift 2:abz=' -> 'cdb'",
-                r"([1-9]):([a-z]+)", _shift_operands, _shift, difficulty=2, ks=(1, 2, 3, 4, 5)),
-    StringSkill("pal", "is it a palindrome: 'y' or 'n'; 'pal abba=' -> 'y'", r"([a-z]+)",
+                difficulty=3),
+    StringSkill("dedup", "drop repeated letters, keep first ones; 'dedup cabba=' -> 'cab'",
+                r"([a-j]+)", lambda r, n, k: _repeats(r, n), lambda m: _dedup(m[1]), difficulty=3),
+    StringSkill("shift", "shift each letter k places on (j wraps to a); 'shift 2:abj=' -> 'cdb'",
+                r"([1-9]):([a-j]+)", _shift_operands, _shift, difficulty=2, ks=(1, 2, 3, 4)),
+    StringSkill("pal", "is it a palindrome: 'y' or 'n'; 'pal abba=' -> 'y'", r"([a-j]+)",
                 _palindrome_operands, lambda m: "y" if m[1] == m[1][::-1] else "n", difficulty=3),
-    StringSkill("rot", "rotate left by one letter; 'rot abcd=' -> 'bcda'", r"([a-z]+)",
-                lambda r, n, k: _word(r, n), lambda m: m[1][1:] + m[1][:1], difficulty=3),
+    StringSkill("rot", "rotate left by one letter; 'rot abcd=' -> 'bcda'", r"([a-j]+)",
+                lambda r, n, k: _word(r, n), lambda m: m[1][1:] + m[1][:1], difficulty=2),
 )
 
 # The seed set is a pretrained student's head start: rich in a few skills, silent on the
@@ -238,7 +240,7 @@ def _draw(rng: random.Random, spec: StringSkill, size: int, k: int | None, n: in
 
 def _describe(specs: tuple[StringSkill, ...]) -> str:
     lines = [
-        "String problems over lowercase letters a-z, one per line, modelled character by",
+        "String problems over the lowercase letters a-j, one per line, modelled character by",
         "character. A prompt is '<skill> <operands>=' and the answer is the exact result with",
         "no spaces, e.g. prompt 'rev abcde=' answer 'edcba'. Where a skill takes a number k it",
         "comes first, followed by a colon. Skills:",

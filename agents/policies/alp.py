@@ -1,6 +1,7 @@
 """``alp``: absolute learning progress, after ALP-GMM (TeachMyAgent).
 
-ALP of an arm = |accuracy now - accuracy before|, smoothed over measurements; the budget is
+ALP of an arm = |accuracy now - accuracy before| (as ALP-GMM: against the arm's last
+measurement; ``smoothing`` < 1 averages it with earlier ones, exponentially); the budget is
 sampled in proportion to it, with a share ``explore`` (about 20%) spread uniformly, so a skill
 that stalls or is mastered gets less and one that moves (up, or down when it is being
 forgotten) gets more. Arms are skills; at the Skill-Tree level each skill's count is then
@@ -23,7 +24,7 @@ from students.seeding import derive_seed
 
 @POLICIES.register("alp")
 class ALPPolicy:
-    def __init__(self, *, seed: int = 0, explore: float = 0.2, smoothing: float = 0.5) -> None:
+    def __init__(self, *, seed: int = 0, explore: float = 0.2, smoothing: float = 1.0) -> None:
         if not 0.0 <= explore <= 1.0 or not 0.0 < smoothing <= 1.0:
             raise ConfigError(f"alp: explore within [0, 1] and smoothing within (0, 1], got "
                               f"{explore}, {smoothing}")

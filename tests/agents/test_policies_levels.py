@@ -83,7 +83,7 @@ def test_open_ended_accuracy_is_estimated_from_the_raw_errors():
 
 
 def test_alp_follows_absolute_learning_progress_and_keeps_exploring():
-    policy = make_policy("alp", seed=0, explore=0.2)
+    policy = make_policy("alp", seed=0, explore=0.2, smoothing=0.5)
     policy.plan(skill_list(0), 1000)
     policy.plan(skill_list(1), 1000)  # mul +0.3, sub +0.1, add and rev flat
     plan = policy.plan(skill_list(2), 1000)  # mul +0.3 again, sub +0.05, add -0.02, rev +0.02

@@ -21,13 +21,13 @@ def test_conforms_with_ten_skills_and_a_catalogue_of_subskills(task):
     assert len(task.skills) >= 8 and all(s.parent is None for s in task.skills)
     for skill in task.skills:
         subs = task.subskills(skill.name)
-        assert len(subs) >= 5 and all(s.parent == skill.name and s.description for s in subs)
+        assert len(subs) >= 4 and all(s.parent == skill.name and s.description for s in subs)
 
 
 @pytest.mark.parametrize("prompt, answer", [
     ("rev abcde=", "edcba"), ("first 2:abcde=", "ab"), ("last 2:abcde=", "de"),
-    ("sort dbca=", "abcd"), ("cnt a:banana=", "3"), ("vow banana=", "3"),
-    ("dedup banana=", "ban"), ("shift 2:abz=", "cdb"), ("pal abba=", "y"), ("pal abca=", "n"),
+    ("sort dbca=", "abcd"), ("cnt a:cabba=", "2"), ("vow abide=", "3"),
+    ("dedup cabba=", "cab"), ("shift 2:abj=", "cdb"), ("pal abba=", "y"), ("pal abca=", "n"),
     ("rot abcd=", "bcda"),
 ])
 def test_the_oracle_solves_each_skill_from_the_prompt_alone(task, prompt, answer):
@@ -38,6 +38,7 @@ def test_the_oracle_solves_each_skill_from_the_prompt_alone(task, prompt, answer
 def test_prompts_outside_the_grammar_have_no_oracle(task):
     assert task.oracle("first", "first 7:abc=") is None  # k must be shorter than the word
     assert task.oracle("rev", "rev ABC=") is None and task.skill_of("nope abc=") is None
+    assert task.oracle("rev", "rev xyz=") is None  # letters a-j only
 
 
 def test_splits_are_fixed_disjoint_and_the_seed_set_is_a_head_start(task):
@@ -51,7 +52,7 @@ def test_splits_are_fixed_disjoint_and_the_seed_set_is_a_head_start(task):
 
 def test_subskills_pick_the_generator_setting(task):
     for item in task.generate("rev", 20, seed=1, subskill="len7"):
-        assert len(re.fullmatch(r"rev ([a-z]+)=", item.prompt)[1]) == 7 and item.subskill == "len7"
+        assert len(re.fullmatch(r"rev ([a-j]+)=", item.prompt)[1]) == 7 and item.subskill == "len7"
     assert {i.prompt.split()[1][0] for i in task.generate("shift", 20, seed=1, subskill="k4")} == {"4"}
     with pytest.raises(DataError, match="unknown subskill"):
         task.generate("rev", 1, seed=1, subskill="len99")
