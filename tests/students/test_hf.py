@@ -229,13 +229,15 @@ def test_two_data_parallel_processes_train_to_the_same_loss_as_one(tiny, tmp_pat
 
 @pytest.fixture(scope="session")
 def smollm2(request) -> dict[str, str]:
-    from students.gguf import INSTALL_SMOLLM2, dequantised_copy, smollm2_gguf
+    from students.gguf import INSTALL_SMOLLM2, default_cache, dequantised_copy, smollm2_gguf
 
     try:
         gguf = smollm2_gguf()
     except StudentError:
         pytest.skip(f"SmolLM2 is not installed: {INSTALL_SMOLLM2}")
-    cache = request.config.cache.mkdir("smollm2")  # the dequantised copy outlives the session
+    # the dequantised copy outlives the session: pytest's cache, or the student's own default
+    pytest_cache = getattr(request.config, "cache", None)
+    cache = pytest_cache.mkdir("smollm2") if pytest_cache else default_cache()
     started = time.perf_counter()
     dequantised_copy(str(gguf.parent), gguf.name, cache)
     print(f"\nSmolLM2 dequantised copy ready in {time.perf_counter() - started:.1f}s")
