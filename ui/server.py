@@ -20,6 +20,7 @@ from envs.history import History
 from students.errors import ConfigError
 from ui.app import build_app
 from ui.launcher import Launcher
+from ui.views.runs import registered
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 USER_ENV, PASSWORD_ENV = "CURRICULAB_UI_USER", "CURRICULAB_UI_PASSWORD"
@@ -58,6 +59,7 @@ def serve(db: str | Path, *, host: str = "127.0.0.1", port: int | None = DEFAULT
     auth = login(host, share)
     history = History(db)
     history.ensure()
+    registered()  # import the registries (torch, seconds) before the first page, not during it
     app = build_app(history, Launcher(history, checkpoint_dir=checkpoint_dir))
     try:
         _, url, share_url = app.launch(server_name=host, server_port=port, auth=auth, share=share,
