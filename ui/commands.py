@@ -15,6 +15,7 @@ from envs.queries import list_runs
 from envs.report import run_report
 from envs.runlog import new_run_id
 from students.errors import ConfigError
+from ui.access import login
 from ui.controls import StopWatcher
 from ui.tables import pct, skills_table, table
 
@@ -205,6 +206,7 @@ def _write_labelled(task, skills: dict[str, str], path: Path) -> None:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    login(args.host, args.share)  # refuse an open address before loading gradio
     from ui.server import serve  # gradio loads only for this command
 
     serve(args.db, host=args.host, port=args.port, open_browser=not args.no_browser,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import webbrowser
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,12 +17,11 @@ import gradio as gr
 
 from envs.history import History
 from students.errors import ConfigError
+from ui.access import login
 from ui.app import build_app
 from ui.launcher import Launcher
 from ui.views.runs import registered
 
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-USER_ENV, PASSWORD_ENV = "CURRICULAB_UI_USER", "CURRICULAB_UI_PASSWORD"
 DEFAULT_PORT = 7860
 
 
@@ -31,18 +29,6 @@ DEFAULT_PORT = 7860
 class Served:
     app: gr.Blocks
     url: str
-
-
-def login(host: str, share: bool, env: Mapping[str, str] = os.environ) -> tuple[str, str] | None:
-    """The (user, password) the app must ask for, or None on a private local address."""
-    if host in LOCAL_HOSTS and not share:
-        return None
-    user, password = env.get(USER_ENV, ""), env.get(PASSWORD_ENV, "")
-    if not user or not password:
-        where = "sharing the app" if share else f"binding to {host}"
-        raise ConfigError(f"{where} makes it reachable by others: set {USER_ENV} and "
-                          f"{PASSWORD_ENV} in the environment to require a login")
-    return user, password
 
 
 def has_desktop() -> bool:
