@@ -27,7 +27,8 @@ from agents.allocation import largest_remainder
 from envs.forest import describe_change
 from envs.records import Observation, Plan
 
-MIN_SUBSKILL = 10  # fewer fresh examples than this measure a subskill too coarsely
+MIN_SUBSKILL = 20  # fewer fresh examples than this measure a subskill too coarsely
+MAX_SUBSKILLS = 3  # subskills active at once per skill: more would spread a skill's data thin
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +83,12 @@ def sample_counts(weights: Mapping[str, float], budget: int, seed: int) -> dict[
 
 
 def split_over_subskills(count: int, weights: Mapping[str, float]) -> dict[str, int]:
-    """A skill's ``count`` over its subskills in proportion to ``weights``; a subskill whose
-    share would be under ``MIN_SUBSKILL`` is dropped (lowest weight first; on ties the later,
-    harder one), so every subskill that gets data gets enough to be measured."""
+    """A skill's ``count`` over its subskills in proportion to ``weights``: at most
+    ``MAX_SUBSKILLS`` of them, and one whose share would be under ``MIN_SUBSKILL`` is dropped
+    (lowest weight first; on ties the later, harder one), so every subskill that gets data
+    gets enough to be measured."""
     floor = {n: max(w, 1e-9) for n, w in weights.items()}
-    order = sorted(floor, key=lambda n: -floor[n])  # stable: ties keep the catalogue order
+    order = sorted(floor, key=lambda n: -floor[n])[:MAX_SUBSKILLS]  # stable: ties keep catalogue order
     while len(order) > 1 and count * min(floor[n] for n in order) / sum(
             floor[n] for n in order) < min(MIN_SUBSKILL, count):
         order.pop()

@@ -142,8 +142,10 @@ def test_explore_exploit_without_a_tree_grows_the_weight_of_responding_skills():
 
 
 def test_split_over_subskills_drops_shares_too_small_to_measure():
-    assert split_over_subskills(30, {"a": 1.0, "b": 1.0, "c": 1.0, "d": 0.1}) == \
-        {"a": 10, "b": 10, "c": 10}
+    assert split_over_subskills(60, {"a": 1.0, "b": 1.0, "c": 1.0, "d": 0.1}) == \
+        {"a": 20, "b": 20, "c": 20}
+    assert split_over_subskills(90, {"a": 1.0, "b": 1.0, "c": 1.0, "d": 1.0}) == \
+        {"a": 30, "b": 30, "c": 30}  # at most MAX_SUBSKILLS, the first ones on ties
     assert split_over_subskills(5, {"a": 1.0, "b": 2.0}) == {"b": 5}
     assert sum(split_over_subskills(97, {"a": 0.3, "b": 0.2, "c": 0.5}).values()) == 97
 
