@@ -220,6 +220,7 @@ def test_two_data_parallel_processes_train_to_the_same_loss_as_one(tiny, tmp_pat
     single, parallel = json.loads(one.read_text()), json.loads(two.read_text())
     assert (single["processes"], parallel["processes"]) == (1, 2)
     assert single["steps"] == parallel["steps"]
+    assert parallel["answers"] == single["answers"] and len(single["answers"]) == 5
     for key in ("loss_first", "loss_last"):
         assert parallel[key] == pytest.approx(single[key], rel=1e-5)
     assert parallel["weights"] == pytest.approx(single["weights"], rel=1e-4, abs=1e-5)
