@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import os
 import random
 import secrets
 import threading
@@ -41,6 +42,9 @@ class LLMClient:
 
     def __init__(self, config: LLMConfig, *, history: History | None = None,
                  run_id: str | None = None) -> None:
+        if config.base_url is None and not os.environ.get(config.api_key_env):
+            raise ConfigError("no LLM endpoint: set llm.base_url (--base-url) for a local server,"
+                              f" or ${config.api_key_env} to use api.openai.com")
         self.config = config
         self.store = CallStore(history, run_id)
         self.price = price_for(config.model, config.prices)

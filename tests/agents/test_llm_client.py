@@ -159,4 +159,11 @@ def test_cost_comes_from_the_price_table_and_the_budget_stops(history):
 
 def test_a_dollar_budget_needs_a_price(history):
     with pytest.raises(ConfigError, match="llm.prices"):
-        LLMClient(LLMConfig(model="my-local-model", budget_usd=1.0), history=history)
+        LLMClient(LLMConfig(base_url="http://127.0.0.1:9/v1", model="my-local-model",
+                            budget_usd=1.0), history=history)
+
+
+def test_no_endpoint_and_no_key_is_a_config_error(history, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ConfigError, match=r"no LLM endpoint.*\$OPENAI_API_KEY"):
+        LLMClient(LLMConfig(), history=history)
