@@ -95,8 +95,14 @@ def test_a_flaky_endpoint_does_not_stop_the_run_and_every_failure_is_recorded(tm
 
 
 def test_a_spent_budget_stops_cleanly_after_the_iteration(tmp_path, arith):
-    with ScriptedServer(ScriptedTeacher(arith)) as server:
-        history = run(tmp_path, server, "--iterations", "3", "--llm-opt", "budget_tokens=1")
+    with ScriptedServer(ScriptedTeacher(arith)) as server:  # everything from the config file
+        path = tmp_path / "budget.toml"
+        text = CONFIG.format(dir=tmp_path).replace(
+            "budget = 28", 'budget = 28\npolicy = "llm"\nengine = "llm"')
+        path.write_text(text + f'base_url = "{server.url}"\nbudget_tokens = 1\n')
+        assert main(["run", "--config", str(path), "--iterations", "3", "--quiet",
+                     "--db", str(tmp_path / "h.duckdb")]) == 0
+    history = History(tmp_path / "h.duckdb")
     status, message = history.rows("SELECT status, message FROM runs")[0]
     assert status == "stopped" and "token budget spent" in message and "before iteration 2" in message
     assert history.scalar("SELECT max(iteration) FROM iterations") == 1
