@@ -61,7 +61,7 @@ def build_app(history: History | str | Path, runner: Launcher | None = None, *,
 
 
 def _runs_tab(ui: SimpleNamespace) -> None:
-    ui.runs_table = gr.Dataframe(label="Runs", interactive=False, elem_id="runs-table", max_height=360)
+    ui.runs_table = gr.HTML(elem_id="runs-table")
     with gr.Accordion("Start a run", open=True):
         with gr.Row():
             ui.form_menus = [gr.Dropdown([runs.DEFAULTS[k]], value=runs.DEFAULTS[k], label=label,

@@ -15,7 +15,7 @@ from envs.history import History
 from ui.app import build_app
 from ui.launcher import Launcher
 
-from .conftest import TINY_STUDENT_OPTIONS, TINY_TASK_OPTIONS, free_port
+from .conftest import TINY_STUDENT_OPTIONS, TINY_TASK_OPTIONS, free_port, html_rows
 
 LLM_RUN, RUN, TREE_RUN = "gen-0009", "gen-0001", "gen-0013"
 
@@ -61,10 +61,11 @@ def plot(value) -> go.Figure:
 def test_runs_table_lists_every_run(served):
     client, _, _ = served
     table, menu, compare_menu = api(client, "runs", None)
-    assert len(table["data"]) >= 16 and table["headers"][:3] == ["run", "status", "where"]
-    row = next(r for r in table["data"] if r[0] == RUN)
+    header, *rows = html_rows(table)
+    assert len(rows) >= 16 and header[:3] == ["run", "status", "where"]
+    row = next(r for r in rows if r[0] == RUN)
     assert row[2] == "headless" and row[8] == "5/5" and row[10].endswith("%")
-    assert menu["value"] == table["data"][0][0]
+    assert menu["value"] == rows[0][0]
     assert {c[1] for c in compare_menu["choices"]} >= {RUN, LLM_RUN}
 
 
@@ -180,7 +181,7 @@ def test_a_steered_run_from_the_app_generates_exactly_the_edited_plan_and_record
         assert message.startswith(f"Approved: {run_id}")
     assert runner.wait(run_id, 120) and runner.error(run_id) is None
     table, *_ = api(client, "runs", run_id)  # it ran in a thread of the app, and shows up
-    row = next(r for r in table["data"] if r[0] == run_id)
+    row = next(r for r in html_rows(table) if r[0] == run_id)
     assert row[1:3] == ["completed", "here"] and row[8] == "2/2"
     heat = plot(api(client, "profile", run_id)[0]).data[0]
     assert heat.type == "heatmap" and list(heat.x) == ["0", "1", "2"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import fields
 from typing import Any
@@ -29,19 +30,35 @@ def table(deps: Deps, runs: pd.DataFrame | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def refresh(deps: Deps, selected: str | None) -> tuple[pd.DataFrame, Any, Any]:
+def html_table(frame: pd.DataFrame) -> str:
+    """The runs table as plain HTML: a browser draws hundreds of rows of it at once, where a
+    data-grid component takes seconds on a small machine."""
+    if frame.empty:
+        return "<p>No runs yet: start one below, or run <code>curriculab run</code> in a terminal.</p>"
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    rows = "".join(
+        f'<tr data-run="{html.escape(str(row[0]))}">'
+        + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False))
+    return (f'<div class="cl-runs" style="max-height:360px;overflow:auto">'
+            f'<table style="width:100%;font-size:13px"><thead style="position:sticky;top:0">'
+            f"<tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
+
+
+def refresh(deps: Deps, selected: str | None) -> tuple[str, Any, Any]:
     """The runs table, the run menu (keeping the selection, else the newest run) and the
     Compare view's run menu."""
     runs = queries.runs(deps.history)
     ids = list(runs.run_id)
     value = selected if selected in ids else (ids[0] if ids else None)
     choices = run_choices(runs)
-    return table(deps, runs), gr.Dropdown(choices=choices, value=value), gr.Dropdown(choices=choices)
+    return (html_table(table(deps, runs)), gr.Dropdown(choices=choices, value=value),
+            gr.Dropdown(choices=choices))
 
 
 def start(deps: Deps, task: str, task_options: str, level: str, policy: str, engine: str,
           student: str, student_options: str, llm_base_url: str, llm_model: str, budget: float,
-          iterations: float, seed: float, steer: bool) -> tuple[str, pd.DataFrame, Any, Any]:
+          iterations: float, seed: float, steer: bool) -> tuple[str, str, Any, Any]:
     """Start a run from the form in a background thread of the app."""
     config = config_from_form(task, task_options, level, policy, engine, student, student_options,
                               llm_base_url, llm_model, budget, iterations, seed)
@@ -50,12 +67,12 @@ def start(deps: Deps, task: str, task_options: str, level: str, policy: str, eng
     return (f"Started **{run_id}**.{note}", *refresh(deps, run_id))
 
 
-def stop(deps: Deps, run_id: str | None) -> tuple[str, pd.DataFrame, Any, Any]:
+def stop(deps: Deps, run_id: str | None) -> tuple[str, str, Any, Any]:
     message = deps.runner.stop(require_run(run_id))
     return (message, *refresh(deps, run_id))
 
 
-def resume(deps: Deps, run_id: str | None, steer: bool) -> tuple[str, pd.DataFrame, Any, Any]:
+def resume(deps: Deps, run_id: str | None, steer: bool) -> tuple[str, str, Any, Any]:
     run_id = deps.runner.resume(require_run(run_id), steer=bool(steer))
     return (f"Resuming **{run_id}** from its last completed iteration.", *refresh(deps, run_id))
 
