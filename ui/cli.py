@@ -66,7 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     disc.add_argument("--out", metavar="FILE", help="write the rows with a skill column (JSONL)")
     disc.add_argument("--db", **db)
 
-    app = sub.add_parser("ui", help="the browser app (127.0.0.1 unless told otherwise)")
+    _ui_flags(sub.add_parser("ui", help="the browser app (127.0.0.1 unless told otherwise)"), db)
+    return parser
+
+
+def _ui_flags(app: argparse.ArgumentParser, db: dict) -> None:
     app.add_argument("--host", default="127.0.0.1",
                      help="address to bind (default 127.0.0.1; any other needs "
                           "CURRICULAB_UI_USER and CURRICULAB_UI_PASSWORD)")
@@ -76,7 +80,6 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a public link (needs CURRICULAB_UI_USER and CURRICULAB_UI_PASSWORD)")
     app.add_argument("--checkpoints", help="folder for checkpoints of runs started in the app")
     app.add_argument("--db", **db)
-    return parser
 
 
 def _llm_flags(parser: argparse.ArgumentParser) -> None:
