@@ -23,16 +23,18 @@ def load(deps: Deps, run_id: str | None) -> tuple[Any, Any, Any, str]:
 
 
 def alerts_text(matrix: pd.DataFrame) -> str:
-    """One line per forgetting alert: a mastered skill that fell back."""
+    """Forgetting alerts per skill: the iterations it sat well below its best, and how low."""
     if matrix.empty:
         return ""
     alerts = matrix[matrix["alert"]]
     if alerts.empty:
         return (f"No forgetting alerts (an alert is a skill whose val accuracy fell"
                 f" {100 * queries.FORGET_DROP:.0f} points or more below its best so far).")
-    lines = [f"**{len(alerts)} forgetting alert(s)** (marked ✕ on the charts):"]
-    lines += [f"- {r.skill} at iteration {r.iteration}: best {pct(r.best_before)} → {pct(r.accuracy)}"
-              for r in alerts.head(20).itertuples()]
-    if len(alerts) > 20:
-        lines.append(f"- … and {len(alerts) - 20} more")
+    lines = [f"**{len(alerts)} forgetting alert(s) in {alerts.skill.nunique()} skill(s)**"
+             " (marked ✕ on the charts):"]
+    for skill, rows in alerts.groupby("skill", sort=True):
+        worst = rows.loc[rows.accuracy.idxmin()]
+        iterations = ", ".join(str(i) for i in rows.iteration)
+        lines.append(f"- {skill}: iteration{'s' if len(rows) > 1 else ''} {iterations}"
+                     f" (best {pct(worst.best_before)} → lowest {pct(worst.accuracy)})")
     return "\n".join(lines)
