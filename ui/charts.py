@@ -135,7 +135,7 @@ def skill_forest(frame: pd.DataFrame, title: str = "Skill-Tree forest") -> go.Fi
     """Sunburst skill -> subskill sized by the current allocation, coloured by the skill's
     reward (its last change in val accuracy); pruned subskills (allocation 0) drop out."""
     if frame.empty:
-        return empty(title, "no subskills: this run is not at the Skill-Tree level")
+        return empty(title, "no subskills (the Skill-Tree level grows them where the task offers any)")
     frame = frame[frame.allocation > 0] if (frame.allocation > 0).any() else frame.assign(allocation=1)
     skills = frame.groupby("skill", sort=True).agg(allocation=("allocation", "sum"),
                                                    reward=("reward", "first")).reset_index()
