@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from agents.llm.budget import Budget
 from agents.llm.config import LLMConfig
@@ -96,10 +97,12 @@ class LLMClient:
                     self._loop.run(self._api.close())
                 self._loop.close()
         self._loop, self._api = None, None
+        _OPEN.discard(self)
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         if self._loop is None:
             self._loop = LoopThread()
+            _OPEN.add(self)
         return self._loop.run(coro)
 
     def __enter__(self) -> LLMClient:
@@ -172,8 +175,10 @@ class LLMClient:
         try:
             async with batch.slots:
                 t0 = time.perf_counter()
-                completion = await batch.api.chat.completions.create(
-                    **self._body(request, mode, attempt))
+                # The body is plain JSON already: posted as it is, without the typed transform
+                # of ``chat.completions.create`` (a third of the client's CPU time per call).
+                completion = await batch.api.post("/chat/completions", cast_to=ChatCompletion,
+                                                  body=self._body(request, mode, attempt))
             latency = time.perf_counter() - t0
             content, finish, tokens = _unpack(completion)
             parsed = parse(content, finish, request.schema)
@@ -201,8 +206,8 @@ class LLMClient:
             body["seed"] = request.seed if attempt == 0 else derive_seed(request.seed, "retry",
                                                                          attempt)
         fmt = response_format(mode, request.schema)
-        if fmt is not None:  # sent as it is: the client's typed transform would walk the whole
-            body["extra_body"] = {"response_format": fmt}  # schema, milliseconds per call
+        if fmt is not None:
+            body["response_format"] = fmt
         return body
 
     def _record(self, call: _Call, mode: str, attempt: int, status: str, *,
@@ -276,7 +281,6 @@ class LoopThread:
         self.thread = threading.Thread(target=self.loop.run_forever, name="llm-client",
                                        daemon=True)
         self.thread.start()
-        _OPEN.add(self)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
@@ -292,15 +296,17 @@ class LoopThread:
         self.thread.join()
         self.loop.run_until_complete(self.loop.shutdown_default_executor())
         self.loop.close()
-        _OPEN.discard(self)
 
 
-_OPEN: set[LoopThread] = set()  # strong: a loop outlives a client nobody closed
+_OPEN: set[LLMClient] = set()  # clients with a running loop; strong, so none is lost unclosed
 
 
 @atexit.register
-def _close_open_loops() -> None:
-    # A client nobody closed: stop its loop before the interpreter tears down, so no thread is
-    # left holding objects of native extensions (DuckDB complains about those at exit).
-    for loop in list(_OPEN):
-        loop.close()
+def _close_open_clients() -> None:
+    # A client nobody closed: write its queued call log and stop its loop before the
+    # interpreter tears down (no thread may be left holding DuckDB objects at exit).
+    for client in list(_OPEN):
+        try:
+            client.close()
+        except Exception:  # noqa: BLE001 - nothing left to report to at exit
+            pass

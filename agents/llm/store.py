@@ -124,7 +124,7 @@ class GroupWriter:
     ``gather``), so a wave of calls finishing together lands in one transaction.
     """
 
-    def __init__(self, store: CallStore, *, quiet: float = 0.01, gather: float = 0.05) -> None:
+    def __init__(self, store: CallStore, *, quiet: float = 0.05, gather: float = 0.25) -> None:
         self.store, self.quiet, self.gather = store, quiet, gather
         self._calls: list[CallRecord] = []
         self._entries: list[CacheEntry] = []
