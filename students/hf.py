@@ -64,7 +64,7 @@ class HFStudent:
         world, rank = self.accelerator.num_processes, self.accelerator.process_index
         mine = list(range(len(prompts)))[rank::world]
         contexts = [self.encoder.context(prompts[i], room=self.config.max_new_tokens) for i in mine]
-        ids = generate(self.model, contexts, pad_id=self.encoder.pad_id, eos_id=self.encoder.eos_id,
+        ids = generate(self.model, contexts, pad_id=self.encoder.pad_id, stop_ids=self._stop_ids(),
                        max_new_tokens=self.config.max_new_tokens, batch_size=self.config.gen_batch_size,
                        device=self.device, progress=progress and self.accelerator.is_main_process)
         answers = list(zip(mine, (self.encoder.decode(row) for row in ids)))
@@ -151,6 +151,12 @@ class HFStudent:
                 return get_peft_model(base, lora)
             except ValueError as e:  # e.g. target modules not found in the model
                 raise ConfigError(f"hf student: LoRA does not fit this model: {e}") from e
+
+    def _stop_ids(self) -> list[int]:
+        """EOS, and the ends of turn the model's generation config names (Llama 3's <|eot_id|>)."""
+        extra = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
+        extra = extra if isinstance(extra, list) else [] if extra is None else [extra]
+        return sorted({self.encoder.eos_id, *extra})
 
     def _dtype(self) -> torch.dtype:
         if self.config.dtype == "auto":

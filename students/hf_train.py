@@ -116,14 +116,15 @@ def _lr_factor(step: int, total: int, cfg: HFConfig) -> float:
 
 
 @torch.no_grad()
-def generate(model, contexts: Sequence[list[int]], *, pad_id: int, eos_id: int, max_new_tokens: int,
-             batch_size: int, device, progress: bool = False) -> list[list[int]]:
-    """Greedy continuations (without EOS), batched by similar length with left padding."""
+def generate(model, contexts: Sequence[list[int]], *, pad_id: int, stop_ids: Sequence[int],
+             max_new_tokens: int, batch_size: int, device, progress: bool = False) -> list[list[int]]:
+    """Greedy continuations, cut before the first stop token, batched by similar length with
+    left padding."""
     from transformers import GenerationConfig
 
     model.eval()
     config = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
-                              pad_token_id=pad_id, eos_token_id=eos_id)
+                              pad_token_id=pad_id, eos_token_id=list(stop_ids))
     order = sorted(range(len(contexts)), key=lambda i: len(contexts[i]))
     outputs: list[list[int]] = [[] for _ in contexts]
     chunks = [order[k:k + batch_size] for k in range(0, len(order), batch_size)]
@@ -138,5 +139,6 @@ def generate(model, contexts: Sequence[list[int]], *, pad_id: int, eos_id: int, 
                              generation_config=config)
         for row, i in enumerate(idx):
             new = out[row, width:].tolist()
-            outputs[i] = new[: new.index(eos_id)] if eos_id in new else new
+            ends = [k for k, token in enumerate(new) if token in stop_ids]
+            outputs[i] = new[: ends[0]] if ends else new
     return outputs

@@ -141,7 +141,7 @@ def test_generation_is_batched_bounded_and_the_same_as_one_by_one(tiny):
     batched = model.predict(prompts)
     assert batched == [model.predict([p])[0] for p in prompts]
     contexts = [model.encoder.context(p) for p in prompts]
-    ids = generate(model.model, contexts, pad_id=model.encoder.pad_id, eos_id=model.encoder.eos_id,
+    ids = generate(model.model, contexts, pad_id=model.encoder.pad_id, stop_ids=[model.encoder.eos_id],
                    max_new_tokens=5, batch_size=2, device="cpu")
     assert [model.encoder.decode(row) for row in ids] == batched
     assert all(len(row) <= 5 for row in ids) and any(len(row) == 5 for row in ids)
