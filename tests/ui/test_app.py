@@ -12,6 +12,7 @@ import pytest
 from gradio_client import Client
 
 from envs.history import History
+from envs.runlog import now
 from ui.app import build_app
 from ui.launcher import Launcher
 
@@ -216,3 +217,16 @@ def test_stop_while_a_plan_waits_then_resume(served):
     assert runner.wait(run_id, 120) and runner.error(run_id) is None
     assert history.scalar("SELECT status FROM runs WHERE run_id = ?", [run_id]) == "completed"
     assert history.scalar("SELECT max(iteration) FROM iterations WHERE run_id = ?", [run_id]) == 1
+
+
+def test_a_run_alive_in_another_process_is_not_resumed_but_can_be_asked_to_stop(served):
+    client, history, _ = served
+    with history.transaction() as con:
+        con.execute("INSERT INTO runs (run_id, status, heartbeat_at, config) VALUES"
+                    " ('elsewhere', 'running', ?, '{}')", [now()])
+    with pytest.raises(Exception, match="running in another process"):
+        api(client, "resume_run", "elsewhere", False)
+    message, *_ = api(client, "stop_run", "elsewhere")
+    assert "asked the process running elsewhere to stop" in message
+    assert history.scalar("SELECT count(*) FROM controls WHERE run_id = 'elsewhere'"
+                          " AND action = 'stop' AND handled_at IS NULL") == 1
