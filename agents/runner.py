@@ -208,7 +208,8 @@ def _loop(session: Session, last: int, obs: Observation, progress: bool, steer: 
             forest=result.observation.forest))
         obs = result.observation
         bar.update(1)
-        bar.write(_line(t, cfg.iterations, env.val, result, len(examples)))
+        if progress:
+            bar.write(_line(t, cfg.iterations, env.val, result, len(examples)))
     else:
         log.set_status("completed")
     bar.close()
