@@ -66,7 +66,7 @@ def evaluate(task: Arith, student, split: str) -> dict[str, float]:
 
 def run(policy: str, seed: int, cfg: LoopConfig) -> dict:
     """One run; returns its curve (examples used, mean val/test accuracy) and timings."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     task = Arith(eval_size=cfg.eval_size, **cfg.task)
     student = tiny_gpt(seed=seed, **cfg.student)
     student.train(task.split("seed"), seed=seed)
@@ -89,7 +89,8 @@ def run(policy: str, seed: int, cfg: LoopConfig) -> dict:
             "alloc": counts if t else {}, "train_s": train_s if t else None,
             "eval_s": time.perf_counter() - tick, "wall_s": time.perf_counter() - start,
         })
-    return {"policy": policy, "seed": seed, "curve": curve, "wall_s": time.perf_counter() - start}
+    return {"policy": policy, "seed": seed, "curve": curve, "wall_s": time.perf_counter() - start,
+            "cpu_s": time.process_time() - cpu}
 
 
 def examples_to_reach(curve: list[dict], target: float) -> float | None:
@@ -123,7 +124,7 @@ def summarize(runs: list[dict], cfg: LoopConfig, curves: bool) -> dict:
     for r in runs:
         c = r["curve"]
         out["runs"].append({
-            "policy": r["policy"], "seed": r["seed"], "wall_s": round(r["wall_s"], 1),
+            "policy": r["policy"], "seed": r["seed"], "wall_s": round(r["wall_s"], 1), "cpu_s": round(r["cpu_s"], 1),
             "test_mean": [r3(p["test_mean"]) for p in c], "val_mean": [r3(p["val_mean"]) for p in c],
             "test_first": {k: r3(v) for k, v in c[0]["test"].items()},
             "test_last": {k: r3(v) for k, v in c[-1]["test"].items()},

@@ -5,15 +5,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import shutil
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
-from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
+from transformers import GPT2Config, GPT2LMHeadModel
 from transformers.utils import logging as hf_logging
 
 from students import STUDENTS
@@ -38,6 +39,8 @@ class TinyGPTConfig:
     max_new_tokens: int = 12
     eval_batch_size: int = 1024
     threads: int | None = None  # torch CPU threads while training/predicting; None = leave as is
+    rehearsal: float = 0.0  # earlier pairs mixed into each train call, per new pair
+    memory: int = 5000  # how many earlier pairs the student keeps for rehearsal
 
     def __post_init__(self) -> None:
         if self.d_model < 1 or self.layers < 1 or self.heads < 1 or self.d_model % self.heads:
@@ -55,18 +58,40 @@ class TinyGPT:
         self.tokenizer = CharTokenizer()
         self.model = _build(config, self.tokenizer)
         self._initial = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self._memory: list[tuple[str, str]] = []  # rehearsal: earlier training pairs
+        self._seen = 0
 
     def train(self, pairs: Sequence[Pair], *, seed: int, progress: bool = False) -> TrainReport:
-        """Continue training from the current weights on ``pairs`` (answer tokens carry the loss)."""
-        rows = [(self._context(p.prompt), self._target(p.answer)) for p in pairs]
-        for (context, target), p in zip(rows, pairs, strict=True):
+        """Continue training from the current weights on ``pairs`` (answer tokens carry the loss).
+
+        With ``rehearsal > 0``, earlier pairs from the student's memory are mixed in (that
+        many per new pair) so that skills missing from ``pairs`` are not forgotten; the
+        report's ``examples`` counts the new pairs, its steps and tokens include rehearsal.
+        """
+        new = [(p.prompt, p.answer) for p in pairs]
+        rng = random.Random(f"tiny-gpt/rehearsal/{seed}")
+        k = min(round(self.config.rehearsal * len(new)), len(self._memory))
+        mixed = new + rng.sample(self._memory, k) if k else new
+        rows = [(self._context(prompt), self._target(answer)) for prompt, answer in mixed]
+        for (context, target), (prompt, _) in zip(rows, mixed, strict=True):
             if len(context) + len(target) > self.config.max_len:
-                raise StudentError(
-                    f"example longer than max_len={self.config.max_len} characters: {p.prompt!r}"
-                )
+                raise StudentError(f"example longer than max_len={self.config.max_len} characters: {prompt!r}")
         with self._threads():
-            return train(self.model, rows, self.train_config, seed=seed,
-                         pad_id=self.tokenizer.pad_id, progress=progress)
+            report = train(self.model, rows, self.train_config, seed=seed,
+                           pad_id=self.tokenizer.pad_id, progress=progress)
+        self._remember(new, rng)
+        return replace(report, examples=len(new))
+
+    def _remember(self, new: list[tuple[str, str]], rng: random.Random) -> None:
+        # reservoir sampling: the memory stays a uniform sample of every pair trained on
+        for pair in new:
+            self._seen += 1
+            if len(self._memory) < self.config.memory:
+                self._memory.append(pair)
+            else:
+                slot = rng.randrange(self._seen)
+                if slot < self.config.memory:
+                    self._memory[slot] = pair
 
     def predict(self, prompts: Sequence[str], *, progress: bool = False) -> list[str]:
         """Greedy answers, batched; a prompt too long for the context gets an empty answer."""
@@ -166,17 +191,7 @@ def _shape(config: TinyGPTConfig) -> tuple:
 
 def _build(config: TinyGPTConfig, tokenizer: CharTokenizer) -> GPT2LMHeadModel:
     """A GPT-2 of the configured shape with seeded initial weights (global RNG untouched)."""
-    import os as _os
-    if _os.environ.get("ARCH") == "llama":
-        gpt2 = LlamaConfig(vocab_size=tokenizer.vocab_size, max_position_embeddings=config.max_len,
-            hidden_size=config.d_model, intermediate_size=int(_os.environ.get("FF", 4)) * config.d_model,
-            num_hidden_layers=config.layers, num_attention_heads=config.heads, num_key_value_heads=config.heads,
-            bos_token_id=tokenizer.bos_id, eos_token_id=tokenizer.eos_id, tie_word_embeddings=True,
-            attn_implementation="eager")
-        cls = LlamaForCausalLM
-    else:
-      cls = GPT2LMHeadModel
-      gpt2 = GPT2Config(
+    gpt2 = GPT2Config(
         vocab_size=tokenizer.vocab_size, n_positions=config.max_len, n_embd=config.d_model,
         n_layer=config.layers, n_head=config.heads, n_inner=4 * config.d_model,
         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,  # tiny data, short runs: no dropout
@@ -189,7 +204,7 @@ def _build(config: TinyGPTConfig, tokenizer: CharTokenizer) -> GPT2LMHeadModel:
     try:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
-            model = cls(gpt2)
+            model = GPT2LMHeadModel(gpt2)
     finally:
         hf_logging.set_verbosity(verbosity)
     model.eval()
@@ -213,6 +228,8 @@ def tiny_gpt(
     max_new_tokens: int = 12,
     eval_batch_size: int = 1024,
     threads: int | None = None,
+    rehearsal: float = 0.0,
+    memory: int = 5000,
     lr: float = 3e-3,
     epochs: int = 4,
     batch_size: int = 32,
@@ -223,7 +240,8 @@ def tiny_gpt(
 ) -> TinyGPT:
     """The default offline student; every option is a keyword with a CPU-friendly default."""
     model = TinyGPTConfig(seed=seed, d_model=d_model, layers=layers, heads=heads, max_len=max_len,
-                          max_new_tokens=max_new_tokens, eval_batch_size=eval_batch_size, threads=threads)
+                          max_new_tokens=max_new_tokens, eval_batch_size=eval_batch_size, threads=threads,
+                          rehearsal=rehearsal, memory=memory)
     training = TrainConfig(lr=lr, epochs=epochs, batch_size=batch_size, warmup_steps=warmup_steps,
                            schedule=schedule, weight_decay=weight_decay, grad_clip=grad_clip)
     return TinyGPT(model, training)
