@@ -112,10 +112,10 @@ def test_a_spent_budget_stops_cleanly_after_the_iteration(tmp_path, arith):
 
 def test_a_run_killed_mid_generation_resumes_without_repeating_a_call(tmp_path, arith):
     db = tmp_path / "h.duckdb"
-    with ScriptedServer(ScriptedTeacher(arith), latency=0.1) as server:
+    with ScriptedServer(ScriptedTeacher(arith), latency=0.25) as server:
         cmd = [sys.executable, "-m", "ui.cli", "run", "--config", config(tmp_path),
                "--teacher", "llm", "--base-url", server.url, "--quiet", "--db", str(db),
-               "--iterations", "2", "--llm-opt", "concurrency=2"]
+               "--iterations", "2", "--llm-opt", "concurrency=1"]
         child = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         history = History(db)

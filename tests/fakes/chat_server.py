@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import threading
 import time
 from collections import deque
@@ -131,6 +132,10 @@ class ScriptedServer:
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # many clients connect at once; the default backlog of 5 drops some
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a killed client is no news
+            super().handle_error(request, client_address)
 
 
 def _inject(good: Reply, fault: str, timeout_delay: float) -> Reply:

@@ -35,7 +35,8 @@ def write(state: EngineState, runtime: Runtime[EngineContext]) -> dict:
     owners: list[Target] = []
     for target, missing in shortfalls(state):
         for b, n in enumerate(_batches(missing, ctx.batch_size)):
-            requests.append(_write_request(ctx, target, n + math.ceil(n * ctx.spare), b, round_))
+            extra = math.floor(n * ctx.spare + 0.5)
+            requests.append(_write_request(ctx, target, n + extra, b, round_))
             owners.append(target)
     candidates: list[Candidate] = []
     calls = {k: list(v) for k, v in state.get("calls", {}).items()}
