@@ -14,7 +14,6 @@ import atexit
 import os
 import random
 import secrets
-import threading
 import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from openai.types.chat import ChatCompletion
 from agents.llm.budget import Budget
 from agents.llm.config import LLMConfig
 from agents.llm.errors import CallFailed, classify
+from agents.llm.loop import LoopThread
 from agents.llm.prices import price_for
 from agents.llm.request import Reply, Request
 from agents.llm.store import CacheEntry, CallRecord, CallStore, GroupWriter, Job, utcnow
@@ -270,32 +270,6 @@ def _with_instruction(messages: list[dict[str, str]], text: str) -> list[dict[st
 
 def _rank(mode: str) -> int:
     return ("json_schema", "json_object", "text").index(mode)
-
-
-class LoopThread:
-    """A private event loop in a daemon thread: one AsyncOpenAI client and its open connections
-    serve every call of a run, whichever thread (or event loop) the caller is on."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="llm-client",
-                                       daemon=True)
-        self.thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        try:
-            return future.result()
-        finally:
-            future.cancel()  # the caller was interrupted: stop the calls too
-
-    def close(self) -> None:
-        if self.loop.is_closed():
-            return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join()
-        self.loop.run_until_complete(self.loop.shutdown_default_executor())
-        self.loop.close()
 
 
 _OPEN: set[LLMClient] = set()  # clients with a running loop; strong, so none is lost unclosed
