@@ -266,7 +266,7 @@ def test_two_iterations_on_a_champ_slice_train_and_resume(smollm2, tmp_path: Pat
     from envs.task import make
     from tests.students.accelerate_train import PAIRS as CHAMP_STYLE
 
-    task = make("champ-v0", limit=3)
+    task = make("champ-v0", limit=2)
     val = task.split("val")
     first = smol(smollm2)
     log = []
@@ -277,11 +277,11 @@ def test_two_iterations_on_a_champ_slice_train_and_resume(smollm2, tmp_path: Pat
         first.save(tmp_path / f"iteration-{iteration}")
         log.append((iteration, correct, report.loss_first, report.loss_last, round(report.seconds, 1)))
         assert report.loss_last < report.loss_first
-    print("\n(iteration, val correct of 3, loss_first, loss_last, train s):", log)
+    print("\n(iteration, val correct of 2, loss_first, loss_last, train s):", log)
     resumed = smol(smollm2)
     resumed.load(tmp_path / "iteration-2")
     adapter = {n: p for n, p in first.model.named_parameters() if "lora_" in n}
     restored = dict(resumed.model.named_parameters())
     assert adapter and all(torch.equal(p, restored[n]) for n, p in adapter.items())
-    prompts = [p.prompt for p in CHAMP_STYLE[:2]] + [val[0].prompt]
+    prompts = [p.prompt for p in CHAMP_STYLE[:2]]
     assert resumed.predict(prompts) == first.predict(prompts)
