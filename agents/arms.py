@@ -70,16 +70,26 @@ def skill_accuracy(obs: Observation) -> dict[str, float]:
     return {s: min(max(1.0 - len(skills) * rate * wrong[s] / k, 0.0), 1.0) for s in skills}
 
 
-def sample_counts(weights: Mapping[str, float], budget: int, seed: int) -> dict[str, int]:
-    """``budget`` draws in proportion to ``weights`` (a seeded categorical sample)."""
+def sample_counts(weights: Mapping[str, float], budget: int, seed: int,
+                  pulls: int | None = None) -> dict[str, int]:
+    """The budget drawn in ``pulls`` equal chunks, each chunk's arm drawn in proportion to
+    ``weights`` (a seeded categorical sample; ``None``: one draw per example).
+
+    A chunk is a bandit's pull: a batch of examples of one arm, large enough to move a skill
+    that a thin, even spread would leave where it is."""
     keys = list(weights)
     if not keys:
         return {}
     w = [max(weights[k], 0.0) for k in keys]
     if sum(w) <= 0:
         w = [1.0] * len(keys)
-    drawn = Counter(random.Random(seed).choices(keys, weights=w, k=budget))
-    return {k: drawn.get(k, 0) for k in keys}
+    n = budget if pulls is None else max(1, min(pulls, budget))
+    sizes = largest_remainder({str(i): 1.0 for i in range(n)}, budget)
+    drawn = random.Random(seed).choices(keys, weights=w, k=n)
+    counts = dict.fromkeys(keys, 0)
+    for arm, size in zip(drawn, sizes.values()):
+        counts[arm] += size
+    return counts
 
 
 def split_over_subskills(count: int, weights: Mapping[str, float]) -> dict[str, int]:

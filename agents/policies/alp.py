@@ -2,9 +2,11 @@
 
 ALP of an arm = |accuracy now - accuracy before| (as ALP-GMM: against the arm's last
 measurement; ``smoothing`` < 1 averages it with earlier ones, exponentially); the budget is
-sampled in proportion to it, with a share ``explore`` (about 20%) spread uniformly, so a skill
+sampled in proportion to it, with a share ``explore`` (about 20%) drawn uniformly, so a skill
 that stalls or is mastered gets less and one that moves (up, or down when it is being
-forgotten) gets more. Arms are skills; at the Skill-Tree level each skill's count is then
+forgotten) gets more. The budget is sampled in ``pulls`` chunks (default 5): as ALP-GMM
+samples whole tasks, each chunk is one skill's batch, big enough to move it (an even thin
+spread leaves a skill that needs a few hundred examples where it was). Arms are skills; at the Skill-Tree level each skill's count is then
 split over its subskills by their own ALP (on fresh-example accuracy), with unmeasured
 subskills taking the mean ALP so they get tried.
 """
@@ -24,18 +26,21 @@ from students.seeding import derive_seed
 
 @POLICIES.register("alp")
 class ALPPolicy:
-    def __init__(self, *, seed: int = 0, explore: float = 0.2, smoothing: float = 1.0) -> None:
-        if not 0.0 <= explore <= 1.0 or not 0.0 < smoothing <= 1.0:
-            raise ConfigError(f"alp: explore within [0, 1] and smoothing within (0, 1], got "
-                              f"{explore}, {smoothing}")
-        self.seed, self.explore, self.smoothing = seed, float(explore), float(smoothing)
+    def __init__(self, *, seed: int = 0, explore: float = 0.2, smoothing: float = 1.0,
+                 pulls: int | None = 5) -> None:
+        if not 0.0 <= explore <= 1.0 or not 0.0 < smoothing <= 1.0 or (pulls is not None
+                                                                      and pulls < 1):
+            raise ConfigError(f"alp: explore within [0, 1], smoothing within (0, 1] and pulls"
+                              f" >= 1, got {explore}, {smoothing}, {pulls}")
+        self.seed, self.explore, self.smoothing, self.pulls = seed, float(explore), float(smoothing), pulls
         self.load_state({})
 
     def plan(self, observation: Observation, budget: int) -> Plan:
         readings = skill_readings(observation)
         self._learn(readings)
         probs = self._probabilities([r.key for r in readings])
-        counts = sample_counts(probs, budget, derive_seed(self.seed, "alp", observation.iteration))
+        counts = sample_counts(probs, budget, derive_seed(self.seed, "alp", observation.iteration),
+                               self.pulls)
         sub_weights = {}
         if observation.level == "skill-tree":
             for skill in observation.skills:
@@ -46,8 +51,9 @@ class ALPPolicy:
                         subs, self._probabilities([r.key for r in subs]).values())}
         known = {k: round(v, 4) for k, v in self.alp.items()}
         reasoning = (
-            f"ALP: budget sampled in proportion to absolute learning progress |Δ accuracy|"
-            f" ({1 - self.explore:.0%}) plus {self.explore:.0%} uniform exploration. "
+            f"ALP: budget sampled in {self.pulls or budget} chunks, in proportion to absolute"
+            f" learning progress |Δ accuracy| ({1 - self.explore:.0%}) plus {self.explore:.0%}"
+            f" uniform exploration. "
             + (f"Most progress: {top({k: v for k, v in self.alp.items() if '/' not in k})}."
                if self.alp else "No progress measured yet, so the budget is spread evenly."))
         values = {"alp": known, "probabilities": {k: round(v, 4) for k, v in probs.items()}}

@@ -4,7 +4,8 @@ Arms are skills (at the Skill-Tree level, within each skill, its subskills too).
 iteration every arm that got data is rewarded with its learning progress |Δ accuracy| (the
 supervised stand-in for SEC's mean |advantage|, which also peaks where the student is
 learning); its value follows TD(0): ``Q <- alpha * r + (1 - alpha) * Q``. The budget is
-sampled from the Boltzmann distribution ``P(arm) ∝ exp(Q / temperature)``.
+sampled from the Boltzmann distribution ``P(arm) ∝ exp(Q / temperature)`` in ``pulls`` chunks
+(default 5): each pull of an arm is one batch of that skill's examples.
 """
 
 from __future__ import annotations
@@ -23,18 +24,21 @@ from students.seeding import derive_seed
 
 @POLICIES.register("sec")
 class SECPolicy:
-    def __init__(self, *, seed: int = 0, alpha: float = 0.5, temperature: float = 0.1) -> None:
-        if not 0.0 < alpha <= 1.0 or temperature <= 0:
-            raise ConfigError(f"sec: alpha within (0, 1] and temperature > 0, got {alpha}, "
-                              f"{temperature}")
+    def __init__(self, *, seed: int = 0, alpha: float = 0.5, temperature: float = 0.1,
+                 pulls: int | None = 5) -> None:
+        if not 0.0 < alpha <= 1.0 or temperature <= 0 or (pulls is not None and pulls < 1):
+            raise ConfigError(f"sec: alpha within (0, 1], temperature > 0 and pulls >= 1, got "
+                              f"{alpha}, {temperature}, {pulls}")
         self.seed, self.alpha, self.temperature = seed, float(alpha), float(temperature)
+        self.pulls = pulls
         self.load_state({})
 
     def plan(self, observation: Observation, budget: int) -> Plan:
         readings = skill_readings(observation)
         rewards = self._update(readings)
         probs = self._boltzmann([r.key for r in readings])
-        counts = sample_counts(probs, budget, derive_seed(self.seed, "sec", observation.iteration))
+        counts = sample_counts(probs, budget, derive_seed(self.seed, "sec", observation.iteration),
+                               self.pulls)
         sub_weights = {}
         if observation.level == "skill-tree":
             for skill in observation.skills:
@@ -46,7 +50,8 @@ class SECPolicy:
         skill_q = {k: v for k, v in self.q.items() if "/" not in k}
         reasoning = (
             f"SEC bandit: Q <- {self.alpha} * |Δ accuracy| + {1 - self.alpha:.2g} * Q for the"
-            f" skills that got data; budget sampled from exp(Q / {self.temperature}). "
+            f" skills that got data; budget sampled in {self.pulls or budget} chunks from"
+            f" exp(Q / {self.temperature}). "
             + (f"Highest Q: {top(skill_q, fmt='{:.3f}')}." if rewards else
                "No rewards yet: every Q is 0, so every skill is as likely."))
         values = {"Q": {k: round(v, 4) for k, v in self.q.items()},

@@ -83,7 +83,7 @@ def test_open_ended_accuracy_is_estimated_from_the_raw_errors():
 
 
 def test_alp_follows_absolute_learning_progress_and_keeps_exploring():
-    policy = make_policy("alp", seed=0, explore=0.2, smoothing=0.5)
+    policy = make_policy("alp", seed=0, explore=0.2, smoothing=0.5, pulls=None)
     policy.plan(skill_list(0), 1000)
     policy.plan(skill_list(1), 1000)  # mul +0.3, sub +0.1, add and rev flat
     plan = policy.plan(skill_list(2), 1000)  # mul +0.3 again, sub +0.05, add -0.02, rev +0.02
@@ -97,7 +97,7 @@ def test_alp_follows_absolute_learning_progress_and_keeps_exploring():
 
 
 def test_sec_updates_q_by_td0_and_samples_from_boltzmann():
-    policy = make_policy("sec", seed=0, alpha=0.5, temperature=0.1)
+    policy = make_policy("sec", seed=0, alpha=0.5, temperature=0.1, pulls=None)
     first = policy.plan(skill_list(0), 1000)
     assert first.values["Q"] == {} and max(first.allocations.values()) < 300  # all equal
     policy.plan(skill_list(1), 1000)
@@ -108,6 +108,16 @@ def test_sec_updates_q_by_td0_and_samples_from_boltzmann():
     p = plan.values["probabilities"]
     assert p["mul"] / p["add"] == pytest.approx(2.718281828 ** ((q["mul"] - q["add"]) / 0.1), rel=1e-3)
     assert plan.allocations["mul"] == max(plan.allocations.values())
+
+
+@pytest.mark.parametrize("policy_id", ["alp", "sec"])
+def test_bandit_policies_draw_the_budget_in_pulls_of_one_skill_each(policy_id):
+    plan = make_policy(policy_id, seed=3, pulls=4).plan(skill_list(0), 1000)
+    assert sorted(c for c in plan.allocations.values() if c) in ([250] * 4, [250, 250, 500],
+                                                                 [250, 750], [500, 500], [1000])
+    from agents.arms import sample_counts
+    counts = sample_counts({"a": 1.0, "b": 3.0}, 10000, seed=1, pulls=100)
+    assert sum(counts.values()) == 10000 and 6500 < counts["b"] < 8500
 
 
 def test_frontier_prefers_half_mastered_skills_and_untried_subskills():
