@@ -1,7 +1,7 @@
 """The one LLM client: any OpenAI-compatible endpoint through the ``openai`` package.
 
 Every call goes: cache lookup -> (concurrency slot -> HTTP call -> parse) with retries ->
-record. Retries back off on 429, 5xx, timeouts and dropped connections and re-ask on output
+record (in the background, in group commits). Retries back off on 429, 5xx, timeouts and dropped connections and re-ask on output
 that is empty, cut off, not JSON or not the schema; a server that refuses the structured-output
 mode is asked again in the next mode down. Every attempt is a row of ``llm_calls``; a completed
 call is a row of ``llm_cache``, so a resumed or repeated run replays it instead of paying again.
@@ -57,6 +57,7 @@ class LLMClient:
         self.stats = {"calls": 0, "cached": 0, "errors": 0}
         self._loop: LoopThread | None = None
         self._api: openai.AsyncOpenAI | None = None
+        self._slots: asyncio.Semaphore | None = None
         self._writer = GroupWriter(self.store)
         self._recent: dict[str, CacheEntry] = {}  # completed here; the write may still be queued
         self._known = self.store.cached_keys(config.model)  # in the cache when we started
@@ -121,12 +122,12 @@ class LLMClient:
         stored = [k for k in keys if k in self._known and k not in cached]
         if stored:  # only keys known to be cached are read: a fresh request costs no read
             cached.update(await asyncio.to_thread(self.store.lookup, stored))
-        slots = asyncio.Semaphore(self.config.concurrency)
         if self._api is None:  # retries are ours (each attempt is logged): the client's are off
             self._api = openai.AsyncOpenAI(
                 base_url=self.config.base_url, api_key=self.config.api_key(),
                 timeout=self.config.timeout, max_retries=0)
-        batch = _Batch(self._api, slots, self._writer)
+            self._slots = asyncio.Semaphore(self.config.concurrency)  # shared by every caller
+        batch = _Batch(self._api, self._slots, self._writer)
         firsts = {k: (r, text) for (k, text), r in zip(identities, requests)}  # one call each
         results = await asyncio.gather(*(
             self._one(batch, _Call(request, key, text, secrets.token_hex(8)), cached.get(key))
