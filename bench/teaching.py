@@ -35,6 +35,12 @@ TASKS = ("arith-v0", "strings-v0")
 LEVELS = ("open-ended", "skill-list", "skill-tree")
 POLICIES = ("uniform", "weakest", "alp", "sec", "frontier", "explore-exploit")
 QUICK_STUDENT = {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1}
+# Levels whose runs are the same run for a policy that reads nothing the level changes:
+# uniform ignores the observation, weakest reads only per-skill accuracy (which Skill-Tree
+# shows as Skill-List does) and names no subskills. Their run is made once and reported at
+# each of these levels; ``--no-share`` runs them all.
+SAME_RUN = {"uniform": {"open-ended": "skill-list", "skill-tree": "skill-list"},
+            "weakest": {"skill-tree": "skill-list"}}
 Curve = list[tuple[int, float]]
 
 
@@ -114,19 +120,26 @@ def grid(args: argparse.Namespace) -> list[tuple[str, str, str, int, RunConfig]]
 def run_grid(args: argparse.Namespace) -> dict[tuple[str, str], dict[str, dict[int, Curve]]]:
     """All runs, ``args.workers`` at a time; curves by (task, level), policy and seed."""
     curves: dict[tuple[str, str], dict[str, dict[int, Curve]]] = {}
-    runs = grid(args)
+    shared: dict[tuple, list[tuple[str, str, str, int]]] = {}
+    configs = {}
+    for task, level, policy, seed, cfg in grid(args):
+        run_level = level if args.no_share else SAME_RUN.get(policy, {}).get(level, level)
+        key = (task, run_level, policy, seed)
+        shared.setdefault(key, []).append((task, level, policy, seed))
+        configs[key] = replace(cfg, teacher=replace(cfg.teacher, level=run_level))
     (args.out / "runs").mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     context = multiprocessing.get_context("spawn")  # a fresh interpreter per worker, no forked torch
     with ProcessPoolExecutor(max_workers=args.workers, mp_context=context) as pool:
-        futures = {pool.submit(run_curve, cfg, args.out / "runs" / f"{t}.{lv}.{p}.{s}.duckdb"):
-                   (t, lv, p, s) for t, lv, p, s, cfg in runs}
+        futures = {pool.submit(run_curve, cfg, args.out / "runs" / "{}.{}.{}.{}.duckdb".format(*key)):
+                   key for key, cfg in configs.items()}
         for k, future in enumerate(as_completed(futures), 1):
-            task, level, policy, seed = futures[future]
+            task, run_level, policy, seed = futures[future]
             curve = future.result()
-            curves.setdefault((task, level), {}).setdefault(policy, {})[seed] = curve
-            print(f"[{k}/{len(runs)} {time.perf_counter() - start:.0f}s] {task} {level} {policy}"
-                  f" seed {seed}: test {curve[0][1]:.3f} -> {curve[-1][1]:.3f} with"
+            for _, level, _, _ in shared[futures[future]]:
+                curves.setdefault((task, level), {}).setdefault(policy, {})[seed] = curve
+            print(f"[{k}/{len(configs)} {time.perf_counter() - start:.0f}s] {task} {run_level}"
+                  f" {policy} seed {seed}: test {curve[0][1]:.3f} -> {curve[-1][1]:.3f} with"
                   f" {curve[-1][0]} examples", file=sys.stderr, flush=True)
     return curves
 
@@ -217,6 +230,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="runs at once (default 2)")
     parser.add_argument("--student-opt", action="append", default=[], metavar="KEY=VALUE",
                         help="a tiny-gpt option for every run, repeatable")
+    parser.add_argument("--no-share", action="store_true",
+                        help="run uniform and weakest at every level even where the run is the same")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 1 seed, 2 iterations, budget 60, a tiny student")
     parser.add_argument("--out", help="folder for the runs' histories and checkpoints; "
