@@ -56,6 +56,7 @@ class LLMEngine:
         self.heldout = frozenset(normalise(i.prompt) for split in ("val", "test")
                                  for i in task.split(split))
         self.last: EngineState | None = None  # the last run's full state, for inspection
+        engine_graph()  # compiled now, once per process, not inside the first generation
 
     def generate(self, plan: Plan, observation: Observation, *, iteration: int,
                  seed: int) -> list[Example]:
