@@ -36,7 +36,7 @@ class TeacherConfig:
     policy: str = "weakest"
     engine: str = "procedural"
     level: str = "skill-list"
-    budget: int = 600  # examples per iteration
+    budget: int = 1000  # examples per iteration
     policy_options: dict[str, Any] = field(default_factory=dict)
     engine_options: dict[str, Any] = field(default_factory=dict)
 

@@ -165,7 +165,11 @@ SPECS: tuple[SkillSpec, ...] = (
 
 # The seed set is a pretrained student's head start: rich in a few skills, silent on the
 # others, so the starting profile is uneven and a teacher has something to find.
-SEED_COUNTS: Mapping[str, int] = {"cmp": 300, "rev": 300, "add": 300, "cnt": 300}
+SEED_COUNTS: Mapping[str, int] = {"max": 1000, "rev": 1500, "dup": 1500}
+# The default suite: ten skills of clearly different difficulty for a character-level student
+# (three warmed up by the seed set, seven to teach); the other skills are there to choose.
+DEFAULT_SKILLS = ("max", "rev", "dup", "min", "rot", "cmp", "srt", "swp", "suc", "dbl")
+DEFAULT_LEVELS: Mapping[str, int] = {"cmp": 2, "suc": 4}
 EVAL_SIZE = 50  # val and test items per skill
 SPLIT_SEED = 20250101  # fixed: the splits are part of the task's definition
 
@@ -183,12 +187,17 @@ class Arith:
         skills: Sequence[str] | None = None,
         levels: Mapping[str, int] | None = None,
     ) -> None:
-        levels = dict(levels or {})
+        skills = DEFAULT_SKILLS if skills is None else skills
+        if not skills:
+            raise DataError("arith-v0: skills must name at least one skill")
+        # the default levels apply to whichever default-levelled skills are chosen
+        levels = dict({k: v for k, v in DEFAULT_LEVELS.items() if k in skills}
+                      if levels is None else levels)
         chosen = [replace(s, difficulty=levels.pop(s.name, s.difficulty))
-                  for s in SPECS if skills is None or s.name in skills]
+                  for s in SPECS if s.name in skills]
         self._specs = {s.name: s for s in chosen}
         counts = dict(SEED_COUNTS if seed_counts is None else seed_counts)
-        counts = {k: v for k, v in counts.items() if k in self._specs or skills is None}
+        counts = {k: v for k, v in counts.items() if k in self._specs or seed_counts is not None}
         unknown = (set(counts) | set(skills or ()) | set(levels)) - set(self._specs)
         if unknown or eval_size < 1:
             raise DataError(f"arith-v0: unknown skills {sorted(unknown)} or bad eval_size {eval_size}")

@@ -25,6 +25,7 @@ from students.training import TrainConfig, greedy_decode, train
 
 WEIGHTS = "model.safetensors"
 CONFIG = "student.json"
+MEMORY = "memory.json"  # the rehearsal memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,9 @@ class TinyGPT:
         return answers
 
     def reinit(self) -> None:
-        """Back to the weights the student was built with."""
+        """Back to the weights the student was built with, with an empty rehearsal memory."""
         self.model.load_state_dict(self._initial)
+        self._memory, self._seen = [], 0
 
     def save(self, directory: Path) -> None:
         """Write weights and config atomically: a temporary sibling directory, then a rename."""
@@ -126,6 +128,8 @@ class TinyGPT:
             meta = {"student": "tiny-gpt", "model": asdict(self.config), "train": asdict(self.train_config),
                     "charset": self.tokenizer.charset}
             (tmp / CONFIG).write_text(json.dumps(meta, indent=2))
+            # the rehearsal memory is part of the student's state: a resumed run needs it
+            (tmp / MEMORY).write_text(json.dumps({"seen": self._seen, "pairs": self._memory}))
             _fsync_dir(tmp)
             if directory.exists():
                 # os.replace cannot replace a non-empty directory: move the old one aside first
@@ -145,6 +149,8 @@ class TinyGPT:
         try:
             meta = json.loads((directory / CONFIG).read_text())
             state = load_file(str(directory / WEIGHTS))
+            memory = json.loads((directory / MEMORY).read_text()) if (directory / MEMORY).exists() \
+                else {"seen": 0, "pairs": []}
             config = TinyGPTConfig(**meta["model"])
             train_cfg = meta["train"]
             train_config = TrainConfig(**{**train_cfg, "betas": tuple(train_cfg["betas"])})
@@ -163,6 +169,8 @@ class TinyGPT:
             raise StudentError(f"weights in {directory} do not fit tiny-gpt: {e}") from e
         if unexpected or set(missing) - {"lm_head.weight"}:
             raise StudentError(f"weights in {directory} do not fit tiny-gpt: {missing=} {unexpected=}")
+        self._memory = [tuple(pair) for pair in memory["pairs"]]
+        self._seen = int(memory["seen"])
 
     def _context(self, prompt: str) -> list[int]:
         return [self.tokenizer.bos_id, *self.tokenizer.encode(prompt)]
@@ -221,17 +229,17 @@ def _fsync_dir(directory: Path) -> None:
 def tiny_gpt(
     *,
     seed: int = 0,
-    d_model: int = 128,
+    d_model: int = 64,
     layers: int = 2,
     heads: int = 4,
     max_len: int = 48,
     max_new_tokens: int = 12,
     eval_batch_size: int = 1024,
     threads: int | None = None,
-    rehearsal: float = 0.0,
+    rehearsal: float = 0.5,
     memory: int = 5000,
     lr: float = 3e-3,
-    epochs: int = 4,
+    epochs: int = 3,
     batch_size: int = 32,
     warmup_steps: int = 20,
     schedule: str = "cosine",
