@@ -25,7 +25,7 @@ class SkillTreeEnv(Environment):
     judges = True
 
     def catalogue(self) -> tuple[Skill, ...]:
-        """Every subskill the task offers, skill by skill, easiest first."""
+        """Every subskill the task offers, skill by skill, in the order the task offers them."""
         if not isinstance(self.task, SubskillTask):
             return ()
         return tuple(sub for skill in self.skill_names for sub in self.task.subskills(skill))

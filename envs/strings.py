@@ -164,13 +164,16 @@ class Strings:
         return prompt.strip() in self._heldout
 
     def subskills(self, skill: str) -> tuple[Skill, ...]:
-        """One subskill per length (``len3`` .. ``len8``), or per shift amount (``k1`` ..)."""
+        """One subskill per word length (``len3`` .. ``len8``), or per shift amount (``k1`` ..);
+        the setting of the val and test items first, then the others, nearest first."""
         spec = self._spec(skill)
+        n = length(spec.difficulty)
         if spec.ks:
-            n = length(spec.difficulty)
             return tuple(Skill(f"k{k}", f"shift by {k}, {n}-letter words", skill) for k in spec.ks)
-        return tuple(Skill(f"len{length(d)}", f"{length(d)}-letter words", skill)
-                     for d in range(1, MAX_DIFFICULTY + 1))
+        lengths = sorted(range(length(1), length(MAX_DIFFICULTY) + 1), key=lambda m: (abs(m - n), m))
+        return tuple(Skill(f"len{m}", f"{m}-letter words" + (" (as the val and test items)"
+                                                            if m == n else ""), skill)
+                     for m in lengths)
 
     def generate(self, skill: str, n: int, *, seed: int, difficulty: int | None = None,
                  subskill: str | None = None) -> list[Item]:

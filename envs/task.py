@@ -51,8 +51,9 @@ class SubskillTask(ProceduralTask, Protocol):
     the Skill-Tree level (digit count, carry pattern, string length, ...)."""
 
     def subskills(self, skill: str) -> tuple[Skill, ...]:
-        """The subskills of ``skill`` (``Skill`` records whose ``parent`` is ``skill``), easiest
-        first; names are unique within the skill."""
+        """The subskills of ``skill`` (``Skill`` records whose ``parent`` is ``skill``), the
+        setting of the val and test items first, then the others nearest first (the order in
+        which the Skill-Tree offers them to explore); names are unique within the skill."""
         ...
 
     def generate(self, skill: str, n: int, *, seed: int, difficulty: int | None = None,

@@ -135,7 +135,7 @@ def test_explore_exploit_explores_new_subskills_then_exploits_a_rising_skill():
     policy = make_policy("explore-exploit", seed=0, threshold=0.02, step=10, width=2)
     first = policy.plan(skill_tree(0), 400)
     assert set(first.values["decisions"].values()) == {"explore"}
-    assert all(len(subs) == 2 for subs in first.subskills.values())  # width 2, easiest first
+    assert all(len(subs) == 2 for subs in first.subskills.values())  # width 2, in catalogue order
     assert {a["action"] for a in first.values["actions"]} == {"explore"}
     second = policy.plan(skill_tree(1), 400)  # mul rose 0.3, sub 0.1: exploit both
     decisions = second.values["decisions"]

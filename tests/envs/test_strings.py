@@ -51,6 +51,9 @@ def test_splits_are_fixed_disjoint_and_the_seed_set_is_a_head_start(task):
 
 
 def test_subskills_pick_the_generator_setting(task):
+    # the val/test setting first (rev: 4-letter words), then the nearest ones
+    assert [s.name for s in task.subskills("rev")] == ["len4", "len3", "len5", "len6", "len7", "len8"]
+    assert "as the val and test items" in task.subskills("rev")[0].description
     for item in task.generate("rev", 20, seed=1, subskill="len7"):
         assert len(re.fullmatch(r"rev ([a-j]+)=", item.prompt)[1]) == 7 and item.subskill == "len7"
     assert {i.prompt.split()[1][0] for i in task.generate("shift", 20, seed=1, subskill="k4")} == {"4"}
