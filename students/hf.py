@@ -13,8 +13,6 @@ this module is cheap.
 from __future__ import annotations
 
 import json
-import shutil
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import torch
 
 from students import STUDENTS
 from students.base import Pair, TrainReport
+from students.checkpoint import write_atomically
 from students.errors import ConfigError, StudentError
 from students.gguf import dequantised_copy, load_gguf, resolve
 from students.hf_config import HFConfig
@@ -83,7 +82,7 @@ class HFStudent:
         """Write the adapter (or full weights) and config: a temporary sibling, then a rename."""
         directory = Path(directory)
         if self.accelerator.is_main_process:
-            _write_atomically(directory, self._write)
+            write_atomically(directory, self._write, what="the hf student")
         self.accelerator.wait_for_everyone()
 
     def load(self, directory: Path) -> None:
@@ -175,25 +174,6 @@ def _source(config: HFConfig) -> tuple[str, str | None]:
     if gguf_file and Path(source, gguf_file).is_file():
         return str(dequantised_copy(source, gguf_file, config.cache_dir)), None
     return source, gguf_file
-
-
-def _write_atomically(directory: Path, write) -> None:
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = directory.with_name(f".{directory.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        tmp.mkdir()
-        write(tmp)
-        if directory.exists():  # a directory cannot be replaced in one step: move the old aside
-            old = directory.with_name(f".{directory.name}.old-{uuid.uuid4().hex[:8]}")
-            directory.rename(old)
-            tmp.rename(directory)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(directory)
-    except OSError as e:
-        raise StudentError(f"could not save the hf student to {directory}: {e}") from e
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @STUDENTS.register("hf")

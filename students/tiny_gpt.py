@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import random
-import shutil
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -19,6 +16,7 @@ from transformers.utils import logging as hf_logging
 
 from students import STUDENTS
 from students.base import Pair, TrainReport
+from students.checkpoint import write_atomically
 from students.errors import ConfigError, StudentError
 from students.tokenizer import CharTokenizer
 from students.training import TrainConfig, greedy_decode, train
@@ -116,32 +114,18 @@ class TinyGPT:
         self._memory, self._seen = [], 0
 
     def save(self, directory: Path) -> None:
-        """Write weights and config atomically: a temporary sibling directory, then a rename."""
-        directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = directory.with_name(f".{directory.name}.tmp-{uuid.uuid4().hex[:8]}")
-        try:
-            tmp.mkdir()
-            state = {k: v.detach().contiguous() for k, v in self.model.state_dict().items()}
-            state.pop("lm_head.weight", None)  # tied to the token embedding
-            save_file(state, str(tmp / WEIGHTS))
-            meta = {"student": "tiny-gpt", "model": asdict(self.config), "train": asdict(self.train_config),
-                    "charset": self.tokenizer.charset}
-            (tmp / CONFIG).write_text(json.dumps(meta, indent=2))
-            # the rehearsal memory is part of the student's state: a resumed run needs it
-            (tmp / MEMORY).write_text(json.dumps({"seen": self._seen, "pairs": self._memory}))
-            _fsync_dir(tmp)
-            if directory.exists():
-                # os.replace cannot replace a non-empty directory: move the old one aside first
-                old = directory.with_name(f".{directory.name}.old-{uuid.uuid4().hex[:8]}")
-                directory.rename(old)
-                tmp.rename(directory)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                tmp.rename(directory)
-        except OSError as e:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise StudentError(f"could not save tiny-gpt to {directory}: {e}") from e
+        """Write weights, config and rehearsal memory atomically (see students.checkpoint)."""
+        write_atomically(Path(directory), self._write, what="tiny-gpt")
+
+    def _write(self, tmp: Path) -> None:
+        state = {k: v.detach().contiguous() for k, v in self.model.state_dict().items()}
+        state.pop("lm_head.weight", None)  # tied to the token embedding
+        save_file(state, str(tmp / WEIGHTS))
+        meta = {"student": "tiny-gpt", "model": asdict(self.config), "train": asdict(self.train_config),
+                "charset": self.tokenizer.charset}
+        (tmp / CONFIG).write_text(json.dumps(meta, indent=2))
+        # the rehearsal memory is part of the student's state: a resumed run needs it
+        (tmp / MEMORY).write_text(json.dumps({"seen": self._seen, "pairs": self._memory}))
 
     def load(self, directory: Path) -> None:
         """Become the saved student: its config, and its weights (rebuilt if the shape differs)."""
@@ -217,12 +201,6 @@ def _build(config: TinyGPTConfig, tokenizer: CharTokenizer) -> GPT2LMHeadModel:
         hf_logging.set_verbosity(verbosity)
     model.eval()
     return model
-
-
-def _fsync_dir(directory: Path) -> None:
-    for path in directory.iterdir():
-        with open(path, "rb") as f:
-            os.fsync(f.fileno())
 
 
 @STUDENTS.register("tiny-gpt")
