@@ -243,16 +243,36 @@ class Arith:
         """True when ``prompt`` is a val or test prompt (a training example must not copy one)."""
         return prompt.strip() in self._heldout
 
-    def generate(self, skill: str, n: int, *, seed: int, difficulty: int | None = None) -> list[Item]:
-        """``n`` fresh items of ``skill``, distinct and outside val/test while the space allows."""
+    def subskills(self, skill: str) -> tuple[Skill, ...]:
+        """The Skill-Tree subskills of ``skill``: one per difficulty level (``d1`` easiest ..
+        ``d<max>``), the level of the val and test items first, then the others nearest first."""
         spec = self._spec(skill)
+        levels = sorted(range(1, spec.max_difficulty + 1), key=lambda k: (abs(k - spec.difficulty), k))
+        return tuple(Skill(f"d{k}", f"difficulty {k} of {spec.max_difficulty}"
+                           + (" (the level of the val and test items)" if k == spec.difficulty else ""),
+                           skill) for k in levels)
+
+    def generate(self, skill: str, n: int, *, seed: int, difficulty: int | None = None,
+                 subskill: str | None = None) -> list[Item]:
+        """``n`` fresh items of ``skill``, distinct and outside val/test while the space allows;
+        ``subskill`` (``d<level>``, see ``subskills``) sets the difficulty."""
+        spec = self._spec(skill)
+        if subskill is not None:
+            difficulty = self._subskill_level(spec, subskill)
         level = spec.difficulty if difficulty is None else difficulty
         if not 1 <= level <= spec.max_difficulty:
             raise DataError(f"{skill}: difficulty must be 1..{spec.max_difficulty}, got {difficulty}")
         # str seeds hash with SHA-512, so the stream is the same in every process
         rng = random.Random(f"arith-v0/{skill}/{level}/{seed}")
         prompts = _draw(rng, spec, level, n, avoid=self._heldout)
-        return [Item(f"gen/{skill}/{seed}/{i:04d}", skill, p, self.oracle(skill, p)) for i, p in enumerate(prompts)]
+        return [Item(f"gen/{skill}/{seed}/{i:04d}", skill, p, self.oracle(skill, p), subskill)
+                for i, p in enumerate(prompts)]
+
+    def _subskill_level(self, spec: SkillSpec, subskill: str) -> int:
+        names = {s.name for s in self.subskills(spec.name)}
+        if subskill not in names:
+            raise DataError(f"{spec.name}: unknown subskill {subskill!r} (known: {', '.join(sorted(names))})")
+        return int(subskill[1:])
 
     def _spec(self, skill: str) -> SkillSpec:
         try:
