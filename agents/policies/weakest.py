@@ -15,7 +15,7 @@ from students.errors import ConfigError
 class WeakestPolicy(Stateless):
     """Weight of a skill = max(1 - val accuracy, floor)."""
 
-    def __init__(self, *, seed: int = 0, floor: float = 0.05) -> None:
+    def __init__(self, *, seed: int = 0, floor: float = 0.15) -> None:
         floor = float(floor)
         if not 0.0 <= floor <= 1.0:
             raise ConfigError(f"weakest: floor must be within [0, 1], got {floor}")
