@@ -18,7 +18,7 @@ from tests.fakes.teacher import ScriptedTeacher
 
 @pytest.fixture(scope="module")
 def arith():
-    return make("arith-v0", eval_size=10)
+    return make("arith-v0", eval_size=10, skills=["add", "mul", "sub", "cmp", "rev"])
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ CONFIG = """
 checkpoint_dir = "{dir}/ck"
 [task]
 id = "arith-v0"
-options = {{ eval_size = 4, seed_counts = {{ add = 20 }} }}
+options = {{ eval_size = 4, skills = ["add", "sub", "mul", "cmp"], seed_counts = {{ add = 20 }} }}
 [student]
 id = "tiny-gpt"
 options = {{ d_model = 16, layers = 1, heads = 1, epochs = 1, max_new_tokens = 4 }}
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def arith():
-    return make("arith-v0", eval_size=4)
+    return make("arith-v0", eval_size=4, skills=["add", "sub", "mul", "cmp"])
 
 
 def config(tmp_path: Path) -> str:

@@ -22,7 +22,7 @@ LEVELS = ("open-ended", "skill-list", "skill-tree")
 
 @pytest.fixture(scope="module")
 def arith():
-    return make("arith-v0", eval_size=10)
+    return make("arith-v0", eval_size=10, skills=["add", "mul", "sub", "cmp", "rev"])
 
 
 @pytest.fixture
