@@ -76,11 +76,15 @@ def summarise(curves: dict[str, dict[int, Curve]], baseline: str = "uniform") ->
     """Per policy: final accuracy mean/std and the examples ratio against the baseline."""
     out = {}
     for policy, by_seed in curves.items():
+        by_seed = dict(sorted(by_seed.items()))
         finals = [c[-1][1] for c in by_seed.values()]
         ratios = []
         for seed, curve in by_seed.items():
             base = curves.get(baseline, {}).get(seed)
             if base is None:
+                continue
+            if policy == baseline:  # by definition, whatever the curve did on the way
+                ratios.append(1.0)
                 continue
             needed = examples_to_reach(curve, base[-1][1])
             ratios.append(None if needed is None else needed / base[-1][0])
