@@ -4,9 +4,9 @@ ALP of an arm = |accuracy now - accuracy before| (as ALP-GMM: against the arm's 
 measurement; ``smoothing`` < 1 averages it with earlier ones, exponentially); the budget is
 sampled in proportion to it, with a share ``explore`` (about 20%) drawn uniformly, so a skill
 that stalls or is mastered gets less and one that moves (up, or down when it is being
-forgotten) gets more. The budget is sampled in ``pulls`` chunks (default 5): as ALP-GMM
-samples whole tasks, each chunk is one skill's batch, big enough to move it (an even thin
-spread leaves a skill that needs a few hundred examples where it was). Arms are skills; at the Skill-Tree level each skill's count is then
+forgotten) gets more. As ALP-GMM samples each task, each example's skill is drawn on its
+own; ``pulls`` draws the budget in that many chunks of one skill each instead (concentrating
+data: on arith-v0 with the default student that made learning worse, not faster). Arms are skills; at the Skill-Tree level each skill's count is then
 split over its subskills by their own ALP (on fresh-example accuracy), with unmeasured
 subskills taking the mean ALP so they get tried.
 """
@@ -27,7 +27,7 @@ from students.seeding import derive_seed
 @POLICIES.register("alp")
 class ALPPolicy:
     def __init__(self, *, seed: int = 0, explore: float = 0.2, smoothing: float = 1.0,
-                 pulls: int | None = 5) -> None:
+                 pulls: int | None = None) -> None:
         if not 0.0 <= explore <= 1.0 or not 0.0 < smoothing <= 1.0 or (pulls is not None
                                                                       and pulls < 1):
             raise ConfigError(f"alp: explore within [0, 1], smoothing within (0, 1] and pulls"
@@ -51,7 +51,7 @@ class ALPPolicy:
                         subs, self._probabilities([r.key for r in subs]).values())}
         known = {k: round(v, 4) for k, v in self.alp.items()}
         reasoning = (
-            f"ALP: budget sampled in {self.pulls or budget} chunks, in proportion to absolute"
+            f"ALP: budget sampled in {self.pulls or budget} draws, in proportion to absolute"
             f" learning progress |Δ accuracy| ({1 - self.explore:.0%}) plus {self.explore:.0%}"
             f" uniform exploration. "
             + (f"Most progress: {top({k: v for k, v in self.alp.items() if '/' not in k})}."

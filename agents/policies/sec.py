@@ -4,8 +4,8 @@ Arms are skills (at the Skill-Tree level, within each skill, its subskills too).
 iteration every arm that got data is rewarded with its learning progress |Δ accuracy| (the
 supervised stand-in for SEC's mean |advantage|, which also peaks where the student is
 learning); its value follows TD(0): ``Q <- alpha * r + (1 - alpha) * Q``. The budget is
-sampled from the Boltzmann distribution ``P(arm) ∝ exp(Q / temperature)`` in ``pulls`` chunks
-(default 5): each pull of an arm is one batch of that skill's examples.
+sampled from the Boltzmann distribution ``P(arm) ∝ exp(Q / temperature)``, one draw per
+example (``pulls``: in that many chunks of one skill each instead).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from students.seeding import derive_seed
 @POLICIES.register("sec")
 class SECPolicy:
     def __init__(self, *, seed: int = 0, alpha: float = 0.5, temperature: float = 0.1,
-                 pulls: int | None = 5) -> None:
+                 pulls: int | None = None) -> None:
         if not 0.0 < alpha <= 1.0 or temperature <= 0 or (pulls is not None and pulls < 1):
             raise ConfigError(f"sec: alpha within (0, 1], temperature > 0 and pulls >= 1, got "
                               f"{alpha}, {temperature}, {pulls}")
@@ -50,7 +50,7 @@ class SECPolicy:
         skill_q = {k: v for k, v in self.q.items() if "/" not in k}
         reasoning = (
             f"SEC bandit: Q <- {self.alpha} * |Δ accuracy| + {1 - self.alpha:.2g} * Q for the"
-            f" skills that got data; budget sampled in {self.pulls or budget} chunks from"
+            f" skills that got data; budget sampled in {self.pulls or budget} draws from"
             f" exp(Q / {self.temperature}). "
             + (f"Highest Q: {top(skill_q, fmt='{:.3f}')}." if rewards else
                "No rewards yet: every Q is 0, so every skill is as likely."))
