@@ -1,7 +1,11 @@
 """Quality checks: wrong answers and held-out copies are rejected with their reason."""
 
+from dataclasses import replace
+
+import pytest
+
 from envs.quality import QualityChecker
-from envs.records import Example, Item, Skill
+from envs.records import Example, Item, Skill, Verdict
 
 
 class AddTask:
@@ -43,16 +47,12 @@ def test_each_planted_fault_is_rejected_with_its_reason_and_nothing_else():
 
 
 def test_unknown_check_is_a_config_error():
-    import pytest
-
     from students.errors import ConfigError
     with pytest.raises(ConfigError, match="unknown quality check"):
         QualityChecker(AddTask(), checks=("verify", "vibes"))
 
 
 # -- the full pipeline over a real engine's output ------------------------------------------
-
-from dataclasses import replace  # noqa: E402
 
 from agents.engine import make_engine  # noqa: E402
 from envs.quality import KNOWN_REASON  # noqa: E402
@@ -135,3 +135,42 @@ def test_near_duplicates_of_long_prompts_are_found_by_word_shingles():
     assert index.match("Write a function that returns the sum of the two given integers a and b!") == "near"
     assert index.match("Write a function that returns the product of the two given integers a and b.") is None
     assert index.match("write a function that returns the sum of the two given integers a and b.") == "exact"
+
+
+# -- yield and alerts in the history, the report and ``curriculab show`` ---------------------
+
+def test_yield_and_alerts_are_recorded_reported_and_shown(tmp_path, capsys):
+    from envs.history import History
+    from envs.records import Alert, SkillScore
+    from envs.report import run_report
+    from envs.runlog import IterationRecord, RunLog, now
+    from ui.cli import main
+
+    def profile(split, rev, sort):
+        return SkillProfile(split, (SkillScore("rev", 10, rev), SkillScore("sort", 10, sort)))
+
+    history = History(tmp_path / "h.duckdb")
+    log = RunLog.create(history, "r1", config={}, summary={"task": "strings-v0"}, versions={})
+    log.record_iteration(IterationRecord(0, now(), now(), {}, profile("val", 9, 2),
+                                         profile("test", 9, 2)))
+    ok, dup, wrong = (Example(f"rev {w}=", w[::-1], "rev") for w in ("abc", "abc", "bcd"))
+    verdicts = [Verdict(ok, True, known=False), Verdict(dup, False, "duplicate of an earlier example"),
+                Verdict(replace(wrong, answer="x"), False, "wrong answer: verifier expects 'dcb'"),
+                Verdict(Example("sort ba=", "ab", "sort"), True, known=True)]
+    alert = Alert(1, "rev", 0.9, 0, 0.7)
+    log.record_iteration(IterationRecord(1, now(), now(), {}, profile("val", 7, 3),
+                                         profile("test", 7, 3), verdicts=verdicts, alerts=[alert]))
+    report = run_report(history, "r1")
+    rev = next(y for y in report["yields"] if y["skill"] == "rev")
+    assert (rev["generated"], rev["kept"], rev["yield"]) == (3, 1, round(1 / 3, 4))
+    assert rev["rejected"] == {"duplicate of an earlier example": 1, "wrong answer": 1}
+    sort = next(y for y in report["yields"] if y["skill"] == "sort")
+    assert (sort["known"], sort["judged"]) == (1, 1)
+    [summary] = report["alerts"]
+    assert summary["skill"] == "rev" and summary["worst_drop"] == pytest.approx(0.2)
+    assert history.scalar("SELECT count(*) FROM examples WHERE NOT kept") == 2  # kept, with reasons
+
+    assert main(["show", "r1", "--db", str(tmp_path / "h.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "quality-check yield (kept/generated)" in out and "1/3" in out
+    assert "1 duplicate of an earlier example" in out and "forgetting alerts" in out
