@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import os
 import random
 import secrets
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -58,7 +59,8 @@ class LLMClient:
         self._loop: LoopThread | None = None
         self._api: openai.AsyncOpenAI | None = None
         self._slots: asyncio.Semaphore | None = None
-        self._writer = GroupWriter(self.store)
+        self._in_flight = 0  # HTTP requests under way (the log is written between bursts)
+        self._writer = GroupWriter(self.store, busy=lambda: self._in_flight > 0)
         self._recent: dict[str, CacheEntry] = {}  # completed here; the write may still be queued
         self._known = self.store.cached_keys(config.model)  # in the cache when we started
 
@@ -174,7 +176,7 @@ class LLMClient:
     async def _attempt(self, batch: _Batch, call: _Call, mode: str, attempt: int) -> Reply | CallFailed:
         request, t0, tokens = call.request, time.perf_counter(), (0, 0)
         try:
-            async with batch.slots:
+            async with batch.slots, self._flying():
                 t0 = time.perf_counter()
                 # The body is plain JSON already: posted as it is, without the typed transform
                 # of ``chat.completions.create`` (a third of the client's CPU time per call).
@@ -196,6 +198,14 @@ class LLMClient:
         self._recent[call.key] = entry
         batch.writer.put(record, entry)
         return Reply(request, call.call_id, content, parsed, False, *tokens)
+
+    @contextlib.asynccontextmanager
+    async def _flying(self) -> AsyncIterator[None]:
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
 
     def _body(self, request: Request, mode: str, attempt: int) -> dict[str, Any]:
         messages = [{"role": r, "content": c} for r, c in request.messages]

@@ -120,12 +120,15 @@ class GroupWriter:
     previous transaction ran lands in the next one. Nobody waits on the call path; ``drain``
     waits until everything queued is durable (and raises a write that failed).
 
-    A flush first waits until nothing new has arrived for ``quiet`` seconds (at most
-    ``gather``), so a wave of calls finishing together lands in one transaction.
+    A flush waits for a quiet moment: nothing new for ``quiet`` seconds and, per ``busy``, no
+    call in flight, so a burst of calls lands in one transaction and the write does not compete
+    with the calls for the CPU; but it waits at most ``gather`` seconds, which bounds what a
+    killed run can lose.
     """
 
-    def __init__(self, store: CallStore, *, quiet: float = 0.05, gather: float = 0.25) -> None:
-        self.store, self.quiet, self.gather = store, quiet, gather
+    def __init__(self, store: CallStore, *, busy: Callable[[], bool] = lambda: False,
+                 quiet: float = 0.05, gather: float = 2.0) -> None:
+        self.store, self.busy, self.quiet, self.gather = store, busy, quiet, gather
         self._calls: list[CallRecord] = []
         self._entries: list[CacheEntry] = []
         self._jobs: list[Job] = []
@@ -164,11 +167,13 @@ class GroupWriter:
                 self._error = e
 
     async def _settle(self) -> None:
-        waited, seen = 0.0, -1
-        while self._size() != seen and waited < self.gather:
+        loop = asyncio.get_running_loop()
+        deadline, seen = loop.time() + self.gather, -1
+        while loop.time() < deadline:
+            if self._size() == seen and not self.busy():
+                return
             seen = self._size()
             await asyncio.sleep(self.quiet)
-            waited += self.quiet
 
     def _size(self) -> int:
         return len(self._calls) + len(self._entries) + len(self._jobs)
