@@ -2,9 +2,9 @@
 
 Opening a DuckDB file costs tens of milliseconds, so concurrent calls are not written one by
 one: ``GroupWriter`` gathers whatever finished while the previous write was running and lands
-it in a single transaction (group commit), in the background. A run killed at any moment
-loses at most the calls of the last unfinished write; every call the history holds as done is
-replayed from the cache, never asked again.
+it in a single transaction (group commit), in the background, between bursts of calls. A run
+killed at any moment loses at most the calls of its last two seconds or so; every call the
+history holds as done is replayed from the cache, never asked again.
 """
 
 from __future__ import annotations
