@@ -113,7 +113,10 @@ def test_a_spent_budget_stops_cleanly_after_the_iteration(tmp_path, arith):
 def test_a_run_killed_mid_generation_resumes_without_repeating_a_call(tmp_path, arith):
     db = tmp_path / "h.duckdb"
     with ScriptedServer(ScriptedTeacher(arith), latency=0.25) as server:
-        cmd = [sys.executable, "-m", "ui.cli", "run", "--config", config(tmp_path),
+        path = Path(config(tmp_path))  # small batches: a generation of 16 calls, one at a time
+        path.write_text(path.read_text().replace(
+            "budget = 28", "budget = 28\nengine_options = { batch_size = 2 }"))
+        cmd = [sys.executable, "-m", "ui.cli", "run", "--config", str(path),
                "--teacher", "llm", "--base-url", server.url, "--quiet", "--db", str(db),
                "--iterations", "2", "--llm-opt", "concurrency=1"]
         child = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -130,6 +133,7 @@ def test_a_run_killed_mid_generation_resumes_without_repeating_a_call(tmp_path, 
             child.wait()
         run_id = history.scalar("SELECT run_id FROM runs")
         before = history.scalar("SELECT count(*) FROM llm_calls WHERE status = 'ok'")
+        done = history.scalar("SELECT count(*) FROM llm_calls WHERE status = 'ok' AND role = 'engine'")
         assert history.scalar("SELECT count(*) FROM iterations") == 1  # killed inside iteration 1
         assert before >= 2
         assert main(["run", "--resume", run_id, "--quiet", "--db", str(db)]) == 0
@@ -139,6 +143,9 @@ def test_a_run_killed_mid_generation_resumes_without_repeating_a_call(tmp_path, 
     assert repeats == []  # no completed call was paid for twice
     replayed = history.scalar("SELECT count(*) FROM llm_calls WHERE cache_hit")
     assert replayed == before  # every call completed before the kill was replayed, not repeated
+    wanted = history.scalar("SELECT count(DISTINCT cache_key) FROM llm_calls"
+                            " WHERE role = 'engine' AND iteration = 1")
+    assert done < wanted  # it was killed mid-generation
 
 
 def _landed(history: History) -> int:
