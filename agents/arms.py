@@ -98,7 +98,8 @@ def split_over_subskills(count: int, weights: Mapping[str, float]) -> dict[str, 
     (lowest weight first; on ties the later, harder one), so every subskill that gets data
     gets enough to be measured."""
     floor = {n: max(w, 1e-9) for n, w in weights.items()}
-    order = sorted(floor, key=lambda n: -floor[n])[:MAX_SUBSKILLS]  # stable: ties keep catalogue order
+    # stable sort: on ties the catalogue order (the val/test setting first) is kept
+    order = sorted(floor, key=lambda n: -floor[n])[:MAX_SUBSKILLS]
     while len(order) > 1 and count * min(floor[n] for n in order) / sum(
             floor[n] for n in order) < min(MIN_SUBSKILL, count):
         order.pop()

@@ -6,9 +6,11 @@ sampled in proportion to it, with a share ``explore`` (about 20%) drawn uniforml
 that stalls or is mastered gets less and one that moves (up, or down when it is being
 forgotten) gets more. As ALP-GMM samples each task, each example's skill is drawn on its
 own; ``pulls`` draws the budget in that many chunks of one skill each instead (concentrating
-data: on arith-v0 with the default student that made learning worse, not faster). Arms are skills; at the Skill-Tree level each skill's count is then
-split over its subskills by their own ALP (on fresh-example accuracy), with unmeasured
-subskills taking the mean ALP so they get tried.
+data: on arith-v0 with the default student that made learning worse, not faster).
+
+Arms are skills; at the Skill-Tree level each skill's count is then split over its subskills
+by their own ALP (on fresh-example accuracy), unmeasured subskills taking the mean ALP so
+they get tried.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ class ALPPolicy:
                                                                       and pulls < 1):
             raise ConfigError(f"alp: explore within [0, 1], smoothing within (0, 1] and pulls"
                               f" >= 1, got {explore}, {smoothing}, {pulls}")
-        self.seed, self.explore, self.smoothing, self.pulls = seed, float(explore), float(smoothing), pulls
+        self.seed, self.explore, self.smoothing = seed, float(explore), float(smoothing)
+        self.pulls = pulls
         self.load_state({})
 
     def plan(self, observation: Observation, budget: int) -> Plan:
@@ -72,7 +75,8 @@ class ALPPolicy:
         total = sum(alp.values())
         if total <= 0:
             return {k: 1 / len(keys) for k in keys}
-        return {k: (1 - self.explore) * v / total + self.explore / len(keys) for k, v in alp.items()}
+        share = self.explore / len(keys)
+        return {k: (1 - self.explore) * v / total + share for k, v in alp.items()}
 
     def state(self) -> Mapping[str, Any]:
         return {"memory": self.memory.state(), "alp": dict(self.alp)}
