@@ -2,8 +2,9 @@
 
 Prints JSON per (task, level, policy): mean and std of the final mean test accuracy and
 ``examples_to_match_uniform_ratio`` — the fraction of the uniform policy's examples (same task,
-level and seed) this policy needed to reach uniform's final mean test accuracy (1.0 for uniform
-itself; null when some seed never reached it). Writes an HTML report with plotly: mean test
+level and seed) this policy needed to first reach uniform's final mean test accuracy, linear
+between iterations (null when some seed never reached it; uniform itself gets 1.0 or less, less
+when its own curve passed its final value earlier). Writes an HTML report with plotly: mean test
 accuracy against examples used, one line per policy with a band over seeds, one chart per task
 and level. Runs are real runs (``agents.runner.start_run``), each in its own history file, run
 by ``--workers`` processes at once; with ``--out DIR`` completed runs are kept and reused.
