@@ -207,7 +207,7 @@ class Arith:
                   for s in SPECS if s.name in skills]
         self._specs = {s.name: s for s in chosen}
         counts = dict(SEED_COUNTS if seed_counts is None else seed_counts)
-        counts = {k: v for k, v in counts.items() if k in self._specs or seed_counts is not None}
+        counts = {k: v for k, v in counts.items() if k in self._specs}  # only chosen skills warm up
         unknown = (set(counts) | set(skills or ()) | set(levels)) - set(self._specs)
         if unknown or eval_size < 1:
             raise DataError(f"arith-v0: unknown skills {sorted(unknown)} or bad eval_size {eval_size}")
