@@ -37,6 +37,7 @@ from students.seeding import derive_seed
 
 T = TypeVar("T")
 MAX_WAIT_S = 30.0
+IDLE_S = 0.25  # a pause this long between calls counts as idle for the call-log writer
 
 
 class LLMClient:
@@ -59,8 +60,8 @@ class LLMClient:
         self._loop: LoopThread | None = None
         self._api: openai.AsyncOpenAI | None = None
         self._slots: asyncio.Semaphore | None = None
-        self._in_flight = 0  # HTTP requests under way (the log is written between bursts)
-        self._writer = GroupWriter(self.store, busy=lambda: self._in_flight > 0)
+        self._in_flight, self._active_at = 0, 0.0  # the log is written between bursts of calls
+        self._writer = GroupWriter(self.store, busy=self._busy)
         self._recent: dict[str, CacheEntry] = {}  # completed here; the write may still be queued
         self._known = self.store.cached_keys(config.model)  # in the cache when we started
 
@@ -206,6 +207,12 @@ class LLMClient:
             yield
         finally:
             self._in_flight -= 1
+            self._active_at = time.monotonic()
+
+    def _busy(self) -> bool:
+        """Calls in flight, or some just ended: more are likely to follow (the next round, the
+        engine after the plan), so the writer waits for a real pause."""
+        return self._in_flight > 0 or time.monotonic() - self._active_at < IDLE_S
 
     def _body(self, request: Request, mode: str, attempt: int) -> dict[str, Any]:
         messages = [{"role": r, "content": c} for r, c in request.messages]
