@@ -2,7 +2,8 @@
 
 At the Skill-Tree level a plan names subskills; a task with a subskill catalogue
 (``SubskillTask``) generates each one at its own setting. A subskill the task does not know
-(say, one an LLM policy invented) gets the skill's default generator, labelled with its name.
+(say, one an LLM policy invented) gets the skill's default generator, labelled with its name;
+the part of a skill's count its subskills leave comes from that default generator too.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ class ProceduralEngine:
                  seed: int) -> list[Example]:
         examples: list[Example] = []
         for skill, count in plan.allocations.items():
-            subs = plan.subskills.get(skill) or {None: count}
+            subs = dict(plan.subskills.get(skill) or {})
+            rest = count - sum(subs.values())
+            if rest > 0:  # what the subskills leave comes from the skill's own generator
+                subs = {None: rest, **subs}
             for sub, n in subs.items():
                 if n <= 0:
                     continue

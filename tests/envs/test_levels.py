@@ -125,3 +125,12 @@ def test_env_config_rejects_nonsense(task):
         EnvConfig(alert_drop=0)
     with pytest.raises(ConfigError, match="known_keep"):
         env(task, "skill-list", known_keep=2.0)
+
+
+def test_the_procedural_engine_fills_what_subskills_leave_from_the_default_generator(task):
+    plan = Plan({"rev": 10, "sort": 3}, "p", subskills={"rev": {"len6": 4}})
+    made = examples(task, plan)
+    rev = [ex for ex in made if ex.skill == "rev"]
+    assert len(rev) == 10 and sum(ex.subskill == "len6" for ex in rev) == 4
+    assert all(len(ex.prompt) == len("rev abcd=") for ex in rev if ex.subskill is None)
+    assert [ex.subskill for ex in made if ex.skill == "sort"] == [None] * 3
