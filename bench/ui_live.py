@@ -35,7 +35,7 @@ LIMIT_S = 5.0
 # A run of many short iterations: a small student on few eval items, one CPU thread.
 CONFIG = {
     "task": {"id": "arith-v0", "options": {"eval_size": 8, "seed_counts": {
-        "add": 16, "sub": 16, "cmp": 16, "cnt": 16}}},
+        "max": 16, "rev": 16, "par": 16, "len": 16}}},
     "student": {"id": "tiny-gpt", "options": {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1,
                                               "threads": 1}},
     "teacher": {"budget": 40}, "iterations": 1000,

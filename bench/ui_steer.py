@@ -26,7 +26,7 @@ from ui.app import build_app  # noqa: E402
 from ui.launcher import Launcher  # noqa: E402
 
 ITERATIONS, BUDGET = 3, 30
-TASK = {"eval_size": 8, "seed_counts": {"add": 16, "sub": 16, "cmp": 16, "cnt": 16}}
+TASK = {"eval_size": 8, "seed_counts": {"max": 16, "rev": 16, "par": 16, "len": 16}}
 STUDENT = {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1, "threads": 1}
 
 

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 # A run that finishes in seconds on one CPU thread: a small student, few eval items.
-TINY_TASK_OPTIONS = {"eval_size": 8, "seed_counts": {"add": 16, "sub": 16, "cmp": 16, "cnt": 16}}
+TINY_TASK_OPTIONS = {"eval_size": 8, "seed_counts": {"max": 16, "rev": 16, "par": 16, "len": 16}}
 TINY_STUDENT_OPTIONS = {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1, "threads": 1}
 
 
