@@ -213,7 +213,7 @@ def _loop(session: Session, last: int, obs: Observation, progress: bool, steer: 
     else:
         log.set_status("completed")
     bar.close()
-    log.set_phase("done", env.iteration)
+    log.set_phase("done", env.iteration, wait=True)
     return RunSummary(log.run_id, "completed" if env.iteration == cfg.iterations else "stopped",
                       env.iteration, *_ends(session), len(env.accumulated))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import pandas as pd
 from envs.history import History, insert_frame
 from envs.records import Alert, Plan, SkillProfile, Subskill, Verdict
 from students.base import TrainReport
+from students.errors import CurriculabError
 
 PHASES = ("evaluate", "plan", "generate", "check", "train")
 TABLES = ("iterations", "skill_scores", "plans", "allocations", "examples", "answers", "yields",
@@ -59,6 +61,7 @@ class RunLog:
 
     def __init__(self, history: History, run_id: str) -> None:
         self.history, self.run_id = history, run_id
+        self._phases = _PhaseWriter(self._write_phase)
 
     @classmethod
     def create(cls, history: History, run_id: str, *, config: Mapping[str, Any],
@@ -78,13 +81,22 @@ class RunLog:
                 "UPDATE runs SET status = ?, message = ?, updated_at = ?, heartbeat_at = ?"
                 " WHERE run_id = ?", [status, message, now(), now(), self.run_id])
 
-    def set_phase(self, phase: str, iteration: int, progress: float | None = None) -> None:
-        """Live progress for watchers (the app's Live view)."""
+    def set_phase(self, phase: str, iteration: int, progress: float | None = None, *,
+                  wait: bool = False) -> None:
+        """Live progress for watchers (the app's Live view), written in the background so
+        the loop never waits on the file for it; ``wait`` writes it (and any pending one)
+        before returning."""
+        values = [phase, iteration, progress, now(), self.run_id]
+        if wait:
+            self._phases.flush()
+            self._write_phase(values)
+        else:
+            self._phases.post(values)
+
+    def _write_phase(self, values: list[Any]) -> None:
         with self.history.transaction() as con:
-            con.execute(
-                "UPDATE runs SET phase = ?, phase_iteration = ?, phase_progress = ?,"
-                " heartbeat_at = ? WHERE run_id = ?",
-                [phase, iteration, progress, now(), self.run_id])
+            con.execute("UPDATE runs SET phase = ?, phase_iteration = ?, phase_progress = ?,"
+                        " heartbeat_at = ? WHERE run_id = ?", values)
 
     def drop_after(self, iteration: int) -> None:
         """Remove any rows past ``iteration`` (a resume starts from a clean boundary)."""
@@ -190,3 +202,50 @@ class RunLog:
                 rows.append({"run_id": self.run_id, "iteration": iteration, "skill": skill,
                              "subskill": None, "count": int(count)})
         return pd.DataFrame(rows)
+
+
+class _PhaseWriter:
+    """Writes the newest posted phase on a background thread that lives while there is
+    something to write. Watchers need only the newest value, so one not yet written when
+    another is posted is replaced. A failed write is raised by the next ``flush``."""
+
+    def __init__(self, write) -> None:
+        self._write = write
+        self._cond = threading.Condition()
+        self._latest: list[Any] | None = None
+        self._busy = False
+        self._error: CurriculabError | None = None
+        self._thread: threading.Thread | None = None
+
+    def post(self, values: list[Any]) -> None:
+        with self._cond:
+            self._latest = values
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="phase-writer", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def flush(self) -> None:
+        with self._cond:
+            while self._latest is not None or self._busy:
+                self._cond.wait()
+            error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if self._latest is None:  # nothing left: the thread ends (post starts another)
+                    self._thread = None
+                    return
+                values, self._latest, self._busy = self._latest, None, True
+            try:
+                self._write(values)
+            except CurriculabError as e:
+                with self._cond:
+                    self._error = e
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()

@@ -124,7 +124,7 @@ class Launcher:
             slot = PendingPlan(run_id, observation.iteration + 1, plan, observation)
             with self._lock:
                 self._pending[run_id] = slot
-            RunLog(self.history, run_id).set_phase("steer", slot.iteration)
+            RunLog(self.history, run_id).set_phase("steer", slot.iteration, wait=True)
             while not slot.ready.wait(0.2):
                 if stop.is_set():
                     with self._lock:
