@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from envs.records import Item, Skill
 from envs.task import SPLIT_NAMES, TASKS
@@ -126,11 +126,25 @@ class Strings:
     id = "strings-v0"
 
     def __init__(self, *, eval_size: int = EVAL_SIZE,
-                 seed_counts: Mapping[str, int] | None = None) -> None:
-        self._specs = {s.name: s for s in SPECS}
-        self.skills = tuple(Skill(s.name, s.description) for s in SPECS)
-        self.description = _describe(SPECS)
+                 seed_counts: Mapping[str, int] | None = None,
+                 skills: Sequence[str] | None = None,
+                 levels: Mapping[str, int] | None = None) -> None:
+        names = [s.name for s in SPECS] if skills is None else list(skills)
+        levels = dict(levels or {})
+        unknown = (set(names) | set(levels)) - {s.name for s in SPECS}
+        if not names or unknown:
+            raise DataError(f"strings-v0: skills must name known skills, unknown: {sorted(unknown)}")
+        bad = {k: v for k, v in levels.items() if not 1 <= v <= MAX_DIFFICULTY}
+        if bad:
+            raise DataError(f"strings-v0: levels must be 1..{MAX_DIFFICULTY}, got {bad}")
+        chosen = tuple(replace(s, difficulty=levels.get(s.name, s.difficulty))
+                       for s in SPECS if s.name in names)
+        self._specs = {s.name: s for s in chosen}
+        self.skills = tuple(Skill(s.name, s.description) for s in chosen)
+        self.description = _describe(chosen)
         counts = dict(SEED_COUNTS if seed_counts is None else seed_counts)
+        if seed_counts is None:  # the default seed set warms up whichever of its skills are chosen
+            counts = {k: v for k, v in counts.items() if k in self._specs}
         unknown = set(counts) - set(self._specs)
         if unknown or eval_size < 1:
             raise DataError(f"strings-v0: bad seed_counts {sorted(unknown)} or eval_size {eval_size}")
@@ -213,7 +227,7 @@ class Strings:
     def _make_splits(self, eval_size: int, counts: Mapping[str, int]) -> dict[str, tuple[Item, ...]]:
         # test first, then val, then seed, each avoiding the prompts already taken
         splits: dict[str, list[Item]] = {"test": [], "val": [], "seed": []}
-        for spec in SPECS:
+        for spec in self._specs.values():
             taken: set[str] = set()
             for name in ("test", "val", "seed"):
                 size = eval_size if name != "seed" else counts.get(spec.name, 0)

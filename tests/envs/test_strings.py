@@ -77,3 +77,22 @@ def test_generated_items_are_right_seeded_fresh_and_fit_the_tiny_student(task):
 def test_palindromes_are_about_half(task):
     answers = [i.answer for i in task.split("val") if i.skill == "pal"]
     assert 0.3 < answers.count("y") / len(answers) < 0.7
+
+
+def test_a_chosen_suite_keeps_each_skills_items_and_levels_set_the_word_length(task):
+    small = make("strings-v0", skills=["rev", "sort"], levels={"sort": 4})
+    assert [s.name for s in small.skills] == ["rev", "sort"]
+    assert [i for i in small.split("val") if i.skill == "rev"] == \
+        [i for i in task.split("val") if i.skill == "rev"]
+    assert {len(i.prompt) for i in small.split("test") if i.skill == "sort"} == {len("sort abcdef=")}
+    assert {i.skill for i in small.split("seed")} == {"rev"}  # vow is not chosen
+    check_task(small)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"skills": ["nope"]}, "unknown"), ({"skills": []}, "skills"),
+    ({"levels": {"rev": 9}}, "levels"), ({"levels": {"nope": 2}}, "unknown"),
+])
+def test_a_bad_suite_is_a_data_error(options, message):
+    with pytest.raises(DataError, match=message):
+        make("strings-v0", **options)
