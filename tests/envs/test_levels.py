@@ -8,6 +8,7 @@ from envs.checker import check_env
 from envs.environment import LEVELS, EnvConfig
 from envs.forest import Exploit, Explore, apply_actions
 from envs.records import Example, Plan, SkillProfile, SkillScore
+from envs.strings import SPECS
 from envs.task import make
 from students import make_student
 
@@ -16,7 +17,9 @@ SMALL = {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1, "threads": 1, "max
 
 @pytest.fixture(scope="module")
 def task():
-    return make("strings-v0", eval_size=4, seed_counts={"rev": 40, "first": 40})
+    every = [s.name for s in SPECS]  # shift too; at the skills' own levels
+    return make("strings-v0", eval_size=4, seed_counts={"rev": 40, "first": 40}, skills=every,
+                levels={})
 
 
 def env(task, level, **config):

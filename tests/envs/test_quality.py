@@ -61,7 +61,7 @@ from envs.task import make  # noqa: E402
 
 
 def engine_output(task, n=6):
-    plan = Plan({"rev": n, "sort": n, "shift": n}, "test plan")
+    plan = Plan({"rev": n, "sort": n, "rot": n}, "test plan")
     obs = Observation(0, SkillProfile("val", ()), ())
     return make_engine("procedural", task=task).generate(plan, obs, iteration=1, seed=7)
 

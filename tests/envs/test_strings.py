@@ -5,7 +5,7 @@ import re
 import pytest
 
 from envs.checker import check_task
-from envs.strings import LETTERS, MAX_DIFFICULTY, SEED_COUNTS
+from envs.strings import DEFAULT_SKILLS, LETTERS, MAX_DIFFICULTY, SEED_COUNTS, SPECS
 from envs.task import SubskillTask, make
 from students.errors import DataError
 
@@ -13,6 +13,11 @@ from students.errors import DataError
 @pytest.fixture(scope="module")
 def task():
     return make("strings-v0")
+
+
+@pytest.fixture(scope="module")
+def every():
+    return make("strings-v0", skills=[s.name for s in SPECS])
 
 
 def test_conforms_with_ten_skills_and_a_catalogue_of_subskills(task):
@@ -30,9 +35,15 @@ def test_conforms_with_ten_skills_and_a_catalogue_of_subskills(task):
     ("dedup cabba=", "cab"), ("shift 2:abj=", "cdb"), ("pal abba=", "y"), ("pal abca=", "n"),
     ("rot abcd=", "bcda"),
 ])
-def test_the_oracle_solves_each_skill_from_the_prompt_alone(task, prompt, answer):
-    skill = task.skill_of(prompt)
-    assert skill == prompt.split()[0] and task.oracle(skill, prompt) == answer
+def test_the_oracle_solves_each_skill_from_the_prompt_alone(every, prompt, answer):
+    skill = every.skill_of(prompt)
+    assert skill == prompt.split()[0] and every.oracle(skill, prompt) == answer
+
+
+def test_the_default_suite_has_eight_skills_and_the_rest_can_be_chosen(task, every):
+    assert [s.name for s in task.skills] == [s for s in (x.name for x in SPECS) if s in DEFAULT_SKILLS]
+    assert {"shift", "pal"} <= {s.name for s in every.skills} - {s.name for s in task.skills}
+    assert task.skill_of("shift 2:abj=") is None  # not in the default suite
 
 
 def test_prompts_outside_the_grammar_have_no_oracle(task):
@@ -50,13 +61,13 @@ def test_splits_are_fixed_disjoint_and_the_seed_set_is_a_head_start(task):
     assert make("strings-v0").split("val") == val
 
 
-def test_subskills_pick_the_generator_setting(task):
+def test_subskills_pick_the_generator_setting(task, every):
     # the val/test setting first (rev: 4-letter words), then the nearest ones
     assert [s.name for s in task.subskills("rev")] == ["len4", "len3", "len5", "len6", "len7", "len8"]
     assert "as the val and test items" in task.subskills("rev")[0].description
     for item in task.generate("rev", 20, seed=1, subskill="len7"):
         assert len(re.fullmatch(r"rev ([a-j]+)=", item.prompt)[1]) == 7 and item.subskill == "len7"
-    assert {i.prompt.split()[1][0] for i in task.generate("shift", 20, seed=1, subskill="k4")} == {"4"}
+    assert {i.prompt.split()[1][0] for i in every.generate("shift", 20, seed=1, subskill="k4")} == {"4"}
     with pytest.raises(DataError, match="unknown subskill"):
         task.generate("rev", 1, seed=1, subskill="len99")
     with pytest.raises(DataError, match="difficulty"):
@@ -74,8 +85,8 @@ def test_generated_items_are_right_seeded_fresh_and_fit_the_tiny_student(task):
             assert 1 + len(item.prompt) + len(item.answer) + 1 <= 48  # tiny-gpt's max_len
 
 
-def test_palindromes_are_about_half(task):
-    answers = [i.answer for i in task.split("val") if i.skill == "pal"]
+def test_palindromes_are_about_half(every):
+    answers = [i.answer for i in every.split("val") if i.skill == "pal"]
     assert 0.3 < answers.count("y") / len(answers) < 0.7
 
 
