@@ -3,7 +3,8 @@
     python bench/llm_loop.py                 # all three scenarios
     python bench/llm_loop.py --only faults   # or: levels, kill
 
-Three scenarios, each a real ``curriculab run --teacher llm`` on a small arith-v0 set-up:
+Three scenarios, each a real ``curriculab run --teacher llm`` on the small arith-v0 set-up
+of the loop tests (``tests/fakes/llm_run.py``):
 
 - ``levels``: every environment level for 2 iterations; the status and the plans' reasoning
   as recorded in the history;
@@ -24,9 +25,6 @@ import argparse
 import collections
 import contextlib
 import json
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,41 +33,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the scripted server lives in tests/fakes
 
-from envs.environment import LEVELS  # noqa: E402
-from envs.history import History  # noqa: E402
-from envs.task import make  # noqa: E402
-from students.errors import HistoryError  # noqa: E402
-from tests.fakes.chat_server import FAULTS, Faults, ScriptedServer  # noqa: E402
-from tests.fakes.teacher import ScriptedTeacher  # noqa: E402
-from ui.cli import main  # noqa: E402
-
-CONFIG = """
-checkpoint_dir = "{dir}/ck"
-[task]
-id = "arith-v0"
-options = {{ eval_size = 8, skills = ["add", "sub", "mul", "cmp"], seed_counts = {{ add = 40 }} }}
-[student]
-id = "tiny-gpt"
-options = {{ d_model = 32, layers = 1, heads = 2, epochs = 1, max_new_tokens = 6 }}
-[teacher]
-budget = 64
-engine_options = {{ batch_size = 4 }}
-[llm]
-model = "scripted"
-backoff = 0.01
-"""
+from envs.environment import LEVELS
+from envs.history import History
+from envs.task import make
+from tests.fakes.chat_server import FAULTS, Faults, ScriptedServer
+from tests.fakes.llm_run import (
+    SKILLS,
+    engine_calls_landed,
+    kill_when_landed,
+    spawn_run,
+    write_config,
+)
+from tests.fakes.teacher import ScriptedTeacher
+from ui.cli import main
 
 
-def _config(where: Path) -> Path:
-    path = where / "run.toml"
-    path.write_text(CONFIG.format(dir=where))
-    return path
-
-
-def _run(where: Path, server: ScriptedServer, *flags: str) -> History:
+def _run(where: Path, server: ScriptedServer, *flags: str, budget: int = 28) -> History:
     db = where / "h.duckdb"
+    config = write_config(where, "engine_options = { batch_size = 4 }", budget)
     with contextlib.redirect_stdout(sys.stderr):
-        code = main(["run", "--config", str(_config(where)), "--teacher", "llm", "--base-url",
+        code = main(["run", "--config", str(config), "--teacher", "llm", "--base-url",
                      server.url, "--quiet", "--db", str(db), *flags])
     if code != 0:
         raise SystemExit(f"curriculab run exited with {code}")
@@ -77,7 +60,7 @@ def _run(where: Path, server: ScriptedServer, *flags: str) -> History:
 
 
 def levels(where: Path) -> dict:
-    task = make("arith-v0", eval_size=8, skills=["add", "sub", "mul", "cmp"])
+    task = make("arith-v0", eval_size=4, skills=SKILLS)
     out = {}
     for level in LEVELS.ids():
         (where / level).mkdir()
@@ -96,11 +79,11 @@ def levels(where: Path) -> dict:
 
 
 def faults(where: Path) -> dict:
-    task = make("arith-v0", eval_size=8, skills=["add", "sub", "mul", "cmp"])
+    task = make("arith-v0", eval_size=4, skills=SKILLS)
     teacher = ScriptedTeacher(task, wrong_rate=0.2, junk_rate=0.1)
     with ScriptedServer(teacher, faults=Faults(rate=0.3, kinds=FAULTS, seed=7),
                         timeout_delay=1.0) as server:
-        history = _run(where, server, "--iterations", "3", "--llm-opt", "timeout=0.5")
+        history = _run(where, server, "--iterations", "3", "--llm-opt", "timeout=0.5", budget=96)
         seen = collections.Counter(server.outcomes())
     calls = sum(seen.values())
     return {
@@ -124,34 +107,16 @@ def faults(where: Path) -> dict:
     }
 
 
-def _landed(history: History) -> int:
-    if not history.path.exists():
-        return 0
-    try:
-        return history.scalar("SELECT count(*) FROM llm_calls WHERE status = 'ok' AND role = 'engine'")
-    except HistoryError:  # the child has not created the tables yet
-        return 0
-
-
 def kill(where: Path) -> dict:
-    task = make("arith-v0", eval_size=8, skills=["add", "sub", "mul", "cmp"])
+    task = make("arith-v0", eval_size=4, skills=SKILLS)
     db = where / "h.duckdb"
     with ScriptedServer(ScriptedTeacher(task), latency=0.25) as server:
-        cmd = [sys.executable, "-m", "ui.cli", "run", "--config", str(_config(where)),
-               "--teacher", "llm", "--base-url", server.url, "--quiet", "--db", str(db),
-               "--iterations", "2", "--llm-opt", "concurrency=1"]
-        child = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = spawn_run(where, server.url, db)
         history = History(db)
-        try:
-            while _landed(history) < 5 and child.poll() is None:
-                time.sleep(0.05)
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait()
+        kill_when_landed(child, history, 5)
         run_id = history.scalar("SELECT run_id FROM runs")
         before = history.scalar("SELECT count(*) FROM llm_calls WHERE status = 'ok'")
-        engine_before = _landed(history)
+        engine_before = engine_calls_landed(history)
         finished = history.scalar("SELECT count(*) FROM iterations")
         with contextlib.redirect_stdout(sys.stderr):
             code = main(["run", "--resume", run_id, "--quiet", "--db", str(db)])

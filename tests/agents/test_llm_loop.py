@@ -2,51 +2,34 @@
 scripted server: every environment level, a flaky endpoint, a budget, and kill -9 + resume."""
 
 import collections
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from envs.environment import LEVELS
 from envs.history import History
-from students.errors import HistoryError
 from envs.task import make
 from tests.fakes.chat_server import FAULTS, Faults, ScriptedServer
+from tests.fakes.llm_run import (
+    SKILLS,
+    kill_when_landed,
+    spawn_run,
+    write_config,
+)
 from tests.fakes.teacher import ScriptedTeacher
 from ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = """
-checkpoint_dir = "{dir}/ck"
-[task]
-id = "arith-v0"
-options = {{ eval_size = 4, skills = ["add", "sub", "mul", "cmp"], seed_counts = {{ add = 20 }} }}
-[student]
-id = "tiny-gpt"
-options = {{ d_model = 16, layers = 1, heads = 1, epochs = 1, max_new_tokens = 4 }}
-[teacher]
-budget = 28
-[llm]
-model = "scripted"
-backoff = 0.01
-"""
-
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def arith():
-    return make("arith-v0", eval_size=4, skills=["add", "sub", "mul", "cmp"])
+    return make("arith-v0", eval_size=4, skills=SKILLS)
 
 
-def config(tmp_path: Path) -> str:
-    path = tmp_path / "run.toml"
-    path.write_text(CONFIG.format(dir=tmp_path))
-    return str(path)
+def config(tmp_path: Path, extra: str = "") -> str:
+    return str(write_config(tmp_path, extra))
 
 
 def run(tmp_path, server, *flags) -> History:
@@ -97,10 +80,8 @@ def test_a_flaky_endpoint_does_not_stop_the_run_and_every_failure_is_recorded(tm
 
 def test_a_spent_budget_stops_cleanly_after_the_iteration(tmp_path, arith):
     with ScriptedServer(ScriptedTeacher(arith)) as server:  # everything from the config file
-        path = tmp_path / "budget.toml"
-        text = CONFIG.format(dir=tmp_path).replace(
-            "budget = 28", 'budget = 28\npolicy = "llm"\nengine = "llm"')
-        path.write_text(text + f'base_url = "{server.url}"\nbudget_tokens = 1\n')
+        path = Path(config(tmp_path, 'policy = "llm"\nengine = "llm"'))
+        path.write_text(path.read_text() + f'base_url = "{server.url}"\nbudget_tokens = 1\n')
         assert main(["run", "--config", str(path), "--iterations", "3", "--quiet",
                      "--db", str(tmp_path / "h.duckdb")]) == 0
     history = History(tmp_path / "h.duckdb")
@@ -113,24 +94,9 @@ def test_a_spent_budget_stops_cleanly_after_the_iteration(tmp_path, arith):
 def test_a_run_killed_mid_generation_resumes_without_repeating_a_call(tmp_path, arith):
     db = tmp_path / "h.duckdb"
     with ScriptedServer(ScriptedTeacher(arith), latency=0.25) as server:
-        path = Path(config(tmp_path))  # small batches: a generation of 16 calls, one at a time
-        path.write_text(path.read_text().replace(
-            "budget = 28", "budget = 28\nengine_options = { batch_size = 2 }"))
-        cmd = [sys.executable, "-m", "ui.cli", "run", "--config", str(path),
-               "--teacher", "llm", "--base-url", server.url, "--quiet", "--db", str(db),
-               "--iterations", "2", "--llm-opt", "concurrency=1"]
-        child = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        child = spawn_run(tmp_path, server.url, db)
         history = History(db)
-        try:  # kill it once the history holds a few completed engine calls
-            deadline = time.monotonic() + 240
-            while _landed(history) < 3:
-                assert child.poll() is None, child.stderr.read().decode()[-2000:]
-                assert time.monotonic() < deadline, "the run never reached generation"
-                time.sleep(0.1)
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait()
+        kill_when_landed(child, history, 3)
         run_id = history.scalar("SELECT run_id FROM runs")
         before = history.scalar("SELECT count(*) FROM llm_calls WHERE status = 'ok'")
         done = history.scalar("SELECT count(*) FROM llm_calls WHERE status = 'ok' AND role = 'engine'")
@@ -147,11 +113,3 @@ def test_a_run_killed_mid_generation_resumes_without_repeating_a_call(tmp_path, 
                             " WHERE role = 'engine' AND iteration = 1")
     assert done < wanted  # it was killed mid-generation
 
-
-def _landed(history: History) -> int:
-    if not history.path.exists():
-        return 0
-    try:
-        return history.scalar("SELECT count(*) FROM llm_calls WHERE status = 'ok' AND role = 'engine'")
-    except HistoryError:  # the child has not created the tables yet
-        return 0
