@@ -4,10 +4,10 @@ The same contract as ``arith-v0``: every prompt is ``"<tag> <operands>="`` and e
 short string, so a character-level student learns all skills in one model; each skill has a
 seeded generator with a difficulty knob (1 = easiest: difficulty d means strings of d + 2
 letters) and the right answer is computed from the prompt text alone. Ten letters, as
-arith-v0 has ten digits, keep every skill learnable by a tiny student within a few thousand
-examples. Each skill also splits
-into subskills (the Skill-Tree level): one per string length, or, for ``shift``, one per
-shift amount.
+arith-v0 has ten digits, keep the alphabet small for a tiny student. Ten skills, eight in the
+default suite (see ``DEFAULT_SKILLS``); the options ``skills`` and ``levels`` choose others.
+Each skill also splits into subskills (the Skill-Tree level): one per string length, or, for
+``shift``, one per shift amount.
 """
 
 from __future__ import annotations
