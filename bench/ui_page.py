@@ -18,34 +18,16 @@ import socket
 import statistics
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.gen_history import generate  # noqa: E402
-from bench.ui_queries import EXAMPLES, ITERATIONS, OUT, RUNS, SKILLS  # noqa: E402
-from ui.server import serve  # noqa: E402
+from bench.gen_history import generate
+from bench.ui_queries import EXAMPLES, ITERATIONS, OUT, RUNS, SKILLS
+from tests.browser import answering, launch
+from ui.server import serve
 
 BUDGET_S = 3.0
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
-
-
-def answering(url: str, timeout: float = 60.0) -> float:
-    """Wait until the server answers; returns the monotonic time it did."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return time.monotonic()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.02)
 
 
 def load_once(browser, url: str) -> dict[str, float]:
@@ -77,7 +59,7 @@ def main() -> None:
     served = serve(OUT, port=port, open_browser=False, block=False, quiet=True)  # `curriculab ui`
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            browser = launch(p)
             loads = [load_once(browser, served.url) for _ in range(args.loads)]
             browser.close()
     finally:

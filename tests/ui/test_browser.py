@@ -6,22 +6,18 @@ through ``executable_path`` (no ``playwright install``).
 """
 
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
 
 from envs.history import History
+from tests.browser import CHROMIUM, answering, launch
 from ui.app import build_app
 from ui.launcher import Launcher
 
 from .conftest import TINY_STUDENT_OPTIONS, TINY_TASK_OPTIONS, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 # bench/ui_page.py holds the page to 3 s on a quiet machine; here only a gross regression
 # fails, since CI shares two cores with the rest of the suite.
 FIRST_PAGE_S = 15.0
@@ -29,19 +25,6 @@ FIRST_PAGE_S = 15.0
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="needs Debian chromium at /usr/bin/chromium: apt-get install -y chromium chromium-driver")]
-
-
-def wait_until_answering(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.05)
 
 
 def not_blank(path: Path) -> bool:
@@ -56,7 +39,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        chromium = launch(p)
         yield chromium
         chromium.close()
 
@@ -68,8 +51,7 @@ def test_page_renders_a_run_starts_and_its_heatmap_appears(browser, tmp_path):
     app.launch(server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        wait_until_answering(app.local_url)
-        answered = time.monotonic()
+        answered = answering(app.local_url)
         page.goto(app.local_url)
         page.locator("#start-run").wait_for(state="visible", timeout=30_000)
         first_page = time.monotonic() - answered
