@@ -11,8 +11,9 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+from envs import suite
 from envs.records import Item, Skill
 from envs.task import SPLIT_NAMES, TASKS
 from students.errors import DataError
@@ -201,22 +202,14 @@ class Arith:
         skills: Sequence[str] | None = None,
         levels: Mapping[str, int] | None = None,
     ) -> None:
-        skills = DEFAULT_SKILLS if skills is None else skills
-        if not skills:
-            raise DataError("arith-v0: skills must name at least one skill")
-        # the default levels apply to whichever default-levelled skills are chosen
-        levels = dict({k: v for k, v in DEFAULT_LEVELS.items() if k in skills}
-                      if levels is None else levels)
-        chosen = [replace(s, difficulty=levels.pop(s.name, s.difficulty))
-                  for s in SPECS if s.name in skills]
+        chosen = suite.choose(self.id, SPECS, skills=skills, levels=levels, default_skills=DEFAULT_SKILLS,
+                              default_levels=DEFAULT_LEVELS, limit=lambda s: s.max_difficulty)
         self._specs = {s.name: s for s in chosen}
-        counts = dict(SEED_COUNTS if seed_counts is None else seed_counts)
-        counts = {k: v for k, v in counts.items() if k in self._specs}  # only chosen skills warm up
-        unknown = (set(counts) | set(skills or ()) | set(levels)) - set(self._specs)
-        if unknown or eval_size < 1:
-            raise DataError(f"arith-v0: unknown skills {sorted(unknown)} or bad eval_size {eval_size}")
+        counts = suite.seed_counts(self.id, SPECS, chosen, SEED_COUNTS if seed_counts is None else seed_counts)
+        if eval_size < 1:
+            raise DataError(f"arith-v0: eval_size must be at least 1, got {eval_size}")
         self.skills = tuple(Skill(s.name, s.description) for s in chosen)
-        self.description = _describe(tuple(chosen))
+        self.description = _describe(chosen)
         self._splits = self._make_splits(eval_size, counts)
         self._heldout = frozenset(i.prompt for name in ("val", "test") for i in self._splits[name])
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+from envs import suite
 from envs.records import Item, Skill
 from envs.task import SPLIT_NAMES, TASKS
 from students.errors import DataError
@@ -133,27 +134,14 @@ class Strings:
                  seed_counts: Mapping[str, int] | None = None,
                  skills: Sequence[str] | None = None,
                  levels: Mapping[str, int] | None = None) -> None:
-        names = list(DEFAULT_SKILLS if skills is None else skills)
-        # the default levels apply to whichever default-levelled skills are chosen
-        levels = dict({k: v for k, v in DEFAULT_LEVELS.items() if k in names}
-                      if levels is None else levels)
-        unknown = (set(names) | set(levels)) - {s.name for s in SPECS}
-        if not names or unknown:
-            raise DataError(f"strings-v0: skills must name known skills, unknown: {sorted(unknown)}")
-        bad = {k: v for k, v in levels.items() if not 1 <= v <= MAX_DIFFICULTY}
-        if bad:
-            raise DataError(f"strings-v0: levels must be 1..{MAX_DIFFICULTY}, got {bad}")
-        chosen = tuple(replace(s, difficulty=levels.get(s.name, s.difficulty))
-                       for s in SPECS if s.name in names)
+        chosen = suite.choose(self.id, SPECS, skills=skills, levels=levels, default_skills=DEFAULT_SKILLS,
+                              default_levels=DEFAULT_LEVELS, limit=lambda s: MAX_DIFFICULTY)
         self._specs = {s.name: s for s in chosen}
         self.skills = tuple(Skill(s.name, s.description) for s in chosen)
         self.description = _describe(chosen)
-        counts = dict(SEED_COUNTS if seed_counts is None else seed_counts)
-        if seed_counts is None:  # the default seed set warms up whichever of its skills are chosen
-            counts = {k: v for k, v in counts.items() if k in self._specs}
-        unknown = set(counts) - set(self._specs)
-        if unknown or eval_size < 1:
-            raise DataError(f"strings-v0: bad seed_counts {sorted(unknown)} or eval_size {eval_size}")
+        counts = suite.seed_counts(self.id, SPECS, chosen, SEED_COUNTS if seed_counts is None else seed_counts)
+        if eval_size < 1:
+            raise DataError(f"strings-v0: eval_size must be at least 1, got {eval_size}")
         self._splits = self._make_splits(eval_size, counts)
         self._heldout = frozenset(i.prompt for name in ("val", "test") for i in self._splits[name])
 
