@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from envs import suite
+from envs.prompts import draw
 from envs.records import Item, Skill
 from envs.task import SPLIT_NAMES, TASKS
 from students.errors import DataError
@@ -293,21 +294,9 @@ class Arith:
 
 
 def _draw(rng: random.Random, spec: SkillSpec, level: int, n: int, *, avoid, strict: bool = False) -> list[str]:
-    """``n`` prompts, distinct and not in ``avoid``; when the space runs out (not ``strict``),
-    first repeats and then avoided prompts are allowed, so ``n`` items always come back."""
-    out: list[str] = []
-    seen: set[str] = set()
-    tries = 0
-    while len(out) < n:
-        prompt = f"{spec.name} {spec.sample(rng, level)}="
-        tries += 1
-        relaxed = tries > 50 * (n + 10)
-        if strict and relaxed:
-            raise DataError(f"{spec.name}: not enough distinct prompts at difficulty {level}")
-        if (prompt not in seen or relaxed) and (prompt not in avoid or tries > 100 * (n + 10)):
-            out.append(prompt)
-            seen.add(prompt)
-    return out
+    """``n`` prompts of ``spec`` at ``level`` (see ``envs.prompts.draw``)."""
+    return draw(lambda: f"{spec.name} {spec.sample(rng, level)}=", n, avoid=avoid, strict=strict,
+                what=f"{spec.name} prompts at difficulty {level}")
 
 
 def _describe(specs: tuple[SkillSpec, ...]) -> str:

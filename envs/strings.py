@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from envs import suite
+from envs.prompts import draw
 from envs.records import Item, Skill
 from envs.task import SPLIT_NAMES, TASKS
 from students.errors import DataError
@@ -236,21 +237,9 @@ class Strings:
 
 def _draw(rng: random.Random, spec: StringSkill, size: int, k: int | None, n: int, *, avoid,
           strict: bool = False) -> list[str]:
-    """``n`` prompts, distinct and not in ``avoid``; when the space runs out (not ``strict``),
-    first repeats and then avoided prompts are allowed, so ``n`` items always come back."""
-    out: list[str] = []
-    seen: set[str] = set()
-    tries = 0
-    while len(out) < n:
-        prompt = f"{spec.name} {spec.sample(rng, size, k)}="
-        tries += 1
-        relaxed = tries > 50 * (n + 10)
-        if strict and relaxed:
-            raise DataError(f"{spec.name}: not enough distinct prompts of length {size}")
-        if (prompt not in seen or relaxed) and (prompt not in avoid or tries > 100 * (n + 10)):
-            out.append(prompt)
-            seen.add(prompt)
-    return out
+    """``n`` prompts of ``spec`` on ``size``-letter words (see ``envs.prompts.draw``)."""
+    return draw(lambda: f"{spec.name} {spec.sample(rng, size, k)}=", n, avoid=avoid, strict=strict,
+                what=f"{spec.name} prompts of length {size}")
 
 
 def _describe(specs: tuple[StringSkill, ...]) -> str:
