@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = {
     "task": {"id": "arith-v0", "options": {"skills": ["cmp", "add", "rev"], "eval_size": 20,
                                               "seed_counts": {"cmp": 60, "add": 60}}},
-    "student": {"id": "tiny-gpt", "options": {"d_model": 32, "layers": 1, "epochs": 2}},
+    # epochs: enough that training is most of an iteration, a wide window to kill it in
+    "student": {"id": "tiny-gpt", "options": {"d_model": 32, "layers": 1, "epochs": 6}},
     "teacher": {"policy": "weakest", "budget": 150},
     "iterations": 3,
     "seed": 11,
@@ -56,7 +57,7 @@ def kill_during_training(db: Path, args: list[str], iteration: int) -> str:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
                 return runs.run_id[0]
-        time.sleep(0.1)
+        time.sleep(0.02)
     proc.kill()
     pytest.fail("never saw the training phase")
 
