@@ -20,7 +20,7 @@ def every():
     return make("strings-v0", skills=[s.name for s in SPECS])
 
 
-def test_conforms_with_ten_skills_and_a_catalogue_of_subskills(task):
+def test_conforms_with_its_skills_and_a_catalogue_of_subskills(task):
     check_task(task)
     assert isinstance(task, SubskillTask)
     assert len(task.skills) >= 8 and all(s.parent is None for s in task.skills)
@@ -33,7 +33,8 @@ def test_conforms_with_ten_skills_and_a_catalogue_of_subskills(task):
     ("rev abcde=", "edcba"), ("first 2:abcde=", "ab"), ("last 2:abcde=", "de"),
     ("sort dbca=", "abcd"), ("cnt a:cabba=", "2"), ("vow abide=", "3"),
     ("dedup cabba=", "cab"), ("shift 2:abj=", "cdb"), ("pal abba=", "y"), ("pal abca=", "n"),
-    ("rot abcd=", "bcda"),
+    ("rot abcd=", "bcda"), ("rotr abcd=", "dabc"), ("swap abcd=", "dbca"), ("dbl abc=", "aabbcc"),
+    ("mir abc=", "abccba"), ("alt abcdef=", "ace"),
 ])
 def test_the_oracle_solves_each_skill_from_the_prompt_alone(every, prompt, answer):
     skill = every.skill_of(prompt)
