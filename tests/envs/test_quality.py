@@ -60,14 +60,17 @@ from envs.records import Observation, Plan, SkillProfile  # noqa: E402
 from envs.task import make  # noqa: E402
 
 
+SKILLS = ("rev", "sort", "rot")
+
+
 def engine_output(task, n=6):
-    plan = Plan({"rev": n, "sort": n, "rot": n}, "test plan")
+    plan = Plan({skill: n for skill in SKILLS}, "test plan")
     obs = Observation(0, SkillProfile("val", ()), ())
     return make_engine("procedural", task=task).generate(plan, obs, iteration=1, seed=7)
 
 
 def test_planted_duplicates_copies_and_wrong_answers_are_rejected_with_their_reason_only():
-    task = make("strings-v0", eval_size=10)
+    task = make("strings-v0", eval_size=10, skills=SKILLS)
     clean = engine_output(task)
     test_item, val_item = task.split("test")[3], task.split("val")[12]
     planted = {
@@ -97,14 +100,14 @@ def test_planted_duplicates_copies_and_wrong_answers_are_rejected_with_their_rea
 
 
 def test_wrong_answer_check_runs_first_and_rejects_with_the_expected_answer():
-    task = make("strings-v0", eval_size=10)
+    task = make("strings-v0", eval_size=10, skills=SKILLS)
     wrong = replace(engine_output(task)[0], answer="zzz")
     [verdict] = QualityChecker(task)([wrong])
     assert verdict.reason == f"wrong answer: verifier expects {task.oracle('rev', wrong.prompt)!r}"
 
 
 def test_known_examples_are_dropped_except_the_kept_fraction_and_all_are_judged():
-    task = make("strings-v0", eval_size=10)
+    task = make("strings-v0", eval_size=10, skills=SKILLS)
     examples = engine_output(task, n=10)
     knows = {ex.prompt for ex in examples if ex.skill == "rev"}  # the student knows every rev
 
@@ -123,7 +126,7 @@ def test_known_examples_are_dropped_except_the_kept_fraction_and_all_are_judged(
 
 
 def test_checks_run_in_pipeline_order_whatever_the_config_order():
-    task = make("strings-v0", eval_size=10)
+    task = make("strings-v0", eval_size=10, skills=SKILLS)
     checker = QualityChecker(task, ("known", "decontaminate", "verify", "dedup"))
     assert checker.checks == ("verify", "dedup", "decontaminate", "known")
 
