@@ -178,11 +178,11 @@ SPECS: tuple[SkillSpec, ...] = (
 # on the other half, so the starting profile is uneven and a teacher has something to find.
 SEED_COUNTS: Mapping[str, int] = {"max": 1000, "rev": 1500, "dup": 1500, "len": 300}
 # The default suite: eight skills of clearly different difficulty for a character-level
-# student: four warmed up by the seed set (len, learnt from a hundred-odd examples, only
-# needs a few hundred); par, learnt in one iteration; min, suc and srt, which keep improving
-# with data throughout the demo's budget. Taught evenly (125 examples each per iteration) the
-# default tiny-gpt ends near 1.0 on the first five, 0.85-1.0 on min, 0.2-0.9 on suc and
-# 0.5-0.7 on srt. Skills left out: some learn in sudden jumps at unpredictable points (rot,
+# student: four warmed up by the seed set (len, learnt from a hundred-odd examples, only needs
+# a few hundred); par, learnt in one iteration; min, suc and srt, which keep improving with
+# data throughout the demo's budget. Taught evenly (125 examples each per iteration, seeds 0-2)
+# the default tiny-gpt ends at 0.88-1.0 on the first five and min, 0.16-0.78 on suc and
+# 0.34-0.66 on srt. Skills left out: some learn in sudden jumps at unpredictable points (rot,
 # swp, inc), some barely move within the budget (cmp, cnt, dsm, mod, odd, the multi-digit
 # sums); they are there to choose with ``skills``.
 DEFAULT_SKILLS = ("max", "rev", "dup", "par", "len", "min", "suc", "srt")

@@ -15,8 +15,11 @@ from students.errors import ConfigError
 class WeakestPolicy(Stateless):
     """Weight of a skill = max(1 - val accuracy, floor). The default floor, 0.05, keeps about
     5% of the budget on skills already known, which with the student's rehearsal memory is
-    enough not to forget them; on arith-v0 with 3 seeds it needed 0.58 of uniform's examples
-    to reach uniform's final accuracy, against 0.65 with a floor of 0.15."""
+    mostly enough not to forget them (a known counting skill such as strings-v0's vow can
+    still dip for an iteration or two). In the teaching benchmark (3 seeds, default suites) it
+    needed 0.50 of uniform's examples to reach uniform's final accuracy on arith-v0 and 0.64
+    on strings-v0; a floor of 0.15, a sharper (1 - accuracy)^2 or flatter square-root weight,
+    or an even split over the skills below 0.9 did no better on either."""
 
     def __init__(self, *, seed: int = 0, floor: float = 0.05) -> None:
         floor = float(floor)
