@@ -19,8 +19,8 @@ class WeakestPolicy(Stateless):
     still dip for an iteration or two). In the teaching benchmark (3 seeds, default suites) it
     needed 0.50 of uniform's examples to reach uniform's final accuracy on arith-v0 and 0.64
     on strings-v0. Variants tried on the same seeds did no better: a floor of 0.15
-    (strings-v0), weight (1 - accuracy)^0.5 and an even split over the skills below 0.9
-    (both tasks)."""
+    (strings-v0), weight (1 - accuracy)^0.5, an even split over the skills below 0.9, and
+    teaching only the 2 or 3 weakest skills at a time (both tasks)."""
 
     def __init__(self, *, seed: int = 0, floor: float = 0.05) -> None:
         floor = float(floor)
