@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import socket
 from html.parser import HTMLParser
@@ -10,19 +9,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benches import load_bench
 
 # A run that finishes in seconds on one CPU thread: a small student, few eval items.
 TINY_TASK_OPTIONS = {"eval_size": 8, "seed_counts": {"max": 16, "rev": 16, "par": 16, "len": 16}}
 TINY_STUDENT_OPTIONS = {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1, "threads": 1}
-
-
-def load_bench(name: str):
-    """A module of ``bench/`` (scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ up within 5 s; the app's Stop reaches the other process."""
 
 import pytest
 
-from .conftest import load_bench
+from tests.benches import load_bench
 
 
 @pytest.mark.slow
