@@ -46,6 +46,11 @@ def _word(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(LETTERS) for _ in range(n))
 
 
+def _plain(rng: random.Random, n: int, k: int | None) -> str:
+    """The operand of most skills: just a word."""
+    return _word(rng, n)
+
+
 def _repeats(rng: random.Random, n: int) -> str:
     """A word over few letters, so that letters repeat (dedup, count)."""
     pool = rng.sample(LETTERS, max(2, (n + 1) // 2))
@@ -84,18 +89,17 @@ def _dedup(word: str) -> str:
 
 SPECS: tuple[StringSkill, ...] = (
     StringSkill("rev", "reverse the letters; 'rev abcd=' -> 'dcba'", r"([a-j]+)",
-                lambda r, n, k: _word(r, n), lambda m: m[1][::-1], difficulty=2),
+                _plain, lambda m: m[1][::-1], difficulty=2),
     StringSkill("first", "the first k letters; 'first 2:abcde=' -> 'ab'", r"(\d):([a-j]+)",
                 _cut_operands, lambda m: m[2][: int(m[1])], difficulty=3),
     StringSkill("last", "the last k letters; 'last 2:abcde=' -> 'de'", r"(\d):([a-j]+)",
                 _cut_operands, lambda m: m[2][-int(m[1]):], difficulty=3),
     StringSkill("sort", "sort the letters alphabetically; 'sort dbca=' -> 'abcd'", r"([a-j]+)",
-                lambda r, n, k: _word(r, n), lambda m: "".join(sorted(m[1])), difficulty=2),
+                _plain, lambda m: "".join(sorted(m[1])), difficulty=2),
     StringSkill("cnt", "how often a letter occurs; 'cnt a:cabba=' -> '2'", r"([a-j]):([a-j]+)",
                 _count_operands, lambda m: str(m[2].count(m[1])), difficulty=3),
     StringSkill("vow", "how many vowels (a, e, i); 'vow abide=' -> '3'", r"([a-j]+)",
-                lambda r, n, k: _word(r, n), lambda m: str(sum(c in VOWELS for c in m[1])),
-                difficulty=3),
+                _plain, lambda m: str(sum(c in VOWELS for c in m[1])), difficulty=3),
     StringSkill("dedup", "drop repeated letters, keep first ones; 'dedup cabba=' -> 'cab'",
                 r"([a-j]+)", lambda r, n, k: _repeats(r, n), lambda m: _dedup(m[1]), difficulty=3),
     StringSkill("shift", "shift each letter k places on (j wraps to a); 'shift 2:abj=' -> 'cdb'",
@@ -103,17 +107,17 @@ SPECS: tuple[StringSkill, ...] = (
     StringSkill("pal", "is it a palindrome: 'y' or 'n'; 'pal abba=' -> 'y'", r"([a-j]+)",
                 _palindrome_operands, lambda m: "y" if m[1] == m[1][::-1] else "n", difficulty=3),
     StringSkill("rot", "rotate left by one letter; 'rot abcd=' -> 'bcda'", r"([a-j]+)",
-                lambda r, n, k: _word(r, n), lambda m: m[1][1:] + m[1][:1], difficulty=2),
+                _plain, lambda m: m[1][1:] + m[1][:1], difficulty=2),
     StringSkill("rotr", "rotate right by one letter; 'rotr abcd=' -> 'dabc'", r"([a-j]+)",
-                lambda r, n, k: _word(r, n), lambda m: m[1][-1:] + m[1][:-1], difficulty=2),
+                _plain, lambda m: m[1][-1:] + m[1][:-1], difficulty=2),
     StringSkill("swap", "swap the first and the last letter; 'swap abcd=' -> 'dbca'", r"([a-j]+)",
-                lambda r, n, k: _word(r, n), lambda m: m[1][-1] + m[1][1:-1] + m[1][0], difficulty=2),
+                _plain, lambda m: m[1][-1] + m[1][1:-1] + m[1][0], difficulty=2),
     StringSkill("dbl", "write each letter twice; 'dbl abc=' -> 'aabbcc'", r"([a-j]+)",
-                lambda r, n, k: _word(r, n), lambda m: "".join(c + c for c in m[1]), difficulty=1),
+                _plain, lambda m: "".join(c + c for c in m[1]), difficulty=1),
     StringSkill("mir", "the word then its reverse; 'mir abc=' -> 'abccba'", r"([a-j]+)",
-                lambda r, n, k: _word(r, n), lambda m: m[1] + m[1][::-1], difficulty=1),
+                _plain, lambda m: m[1] + m[1][::-1], difficulty=1),
     StringSkill("alt", "every other letter, from the first; 'alt abcdef=' -> 'ace'", r"([a-j]+)",
-                lambda r, n, k: _word(r, n), lambda m: m[1][::2], difficulty=3),
+                _plain, lambda m: m[1][::2], difficulty=3),
 )
 
 # The seed set is a pretrained student's head start: rich in two skills, silent on the
