@@ -19,7 +19,6 @@ from tests.fakes.llm_run import (
 from tests.fakes.teacher import ScriptedTeacher
 from ui.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 

@@ -10,7 +10,7 @@ SUITES = {"arith-v0": ("rev", "max", "srt"), "strings-v0": ("rev", "vow", "sort"
 
 @pytest.mark.parametrize("task_id", SUITES)
 def test_seed_counts_for_skills_left_out_are_ignored_and_unknown_names_are_errors(task_id):
-    chosen, seeded, other = SUITES[task_id]
+    chosen, seeded, _ = SUITES[task_id]
     task = make(task_id, eval_size=2, skills=[chosen], seed_counts={chosen: 5, seeded: 5})
     assert [i.skill for i in task.split("seed")] == [chosen] * 5
     with pytest.raises(DataError, match="seed_counts"):

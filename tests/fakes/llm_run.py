@@ -6,6 +6,7 @@ a budget of 28 examples per iteration unless told; ``extra`` lines go into the `
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -22,7 +23,7 @@ CONFIG = """
 checkpoint_dir = "{dir}/ck"
 [task]
 id = "arith-v0"
-options = {{ eval_size = 4, skills = ["add", "sub", "mul", "cmp"], seed_counts = {{ add = 20 }} }}
+options = {{ eval_size = 4, skills = {skills}, seed_counts = {{ add = 20 }} }}
 [student]
 id = "tiny-gpt"
 options = {{ d_model = 16, layers = 1, heads = 1, epochs = 1, max_new_tokens = 4 }}
@@ -38,7 +39,7 @@ backoff = 0.01
 def write_config(where: Path, extra: str = "", budget: int = 28) -> Path:
     """``where/run.toml``, checkpoints under ``where/ck``."""
     path = Path(where) / "run.toml"
-    path.write_text(CONFIG.format(dir=where, extra=extra, budget=budget))
+    path.write_text(CONFIG.format(dir=where, extra=extra, budget=budget, skills=json.dumps(SKILLS)))
     return path
 
 
