@@ -14,7 +14,7 @@ from typing import Any
 
 from agents.llm.config import LLMConfig
 from envs.environment import REGIMES
-from envs.quality import DEFAULT_CHECKS
+from envs.quality.checks import DEFAULT_CHECKS
 from students.errors import ConfigError
 
 

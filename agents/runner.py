@@ -25,13 +25,14 @@ from agents.policy import Policy, make_policy
 from agents.versions import package_versions
 from envs.environment import LEVELS, EnvConfig
 from envs.history import History
-from envs.queries import (forest_nodes, kept_examples, last_iteration, past_accuracies,
+from envs.history.queries import (forest_nodes, kept_examples, last_iteration, past_accuracies,
                            policy_state, profile, run_row)
 from envs.records import Observation, Plan, SkillProfile
-from envs.runlog import IterationRecord, RunLog, new_run_id, now
-from envs.task import make
+from envs.history.runlog import IterationRecord, RunLog, new_run_id, now
+from envs.tasks.task import make
 from students import make_student
-from students.errors import BudgetExceeded, ConfigError
+from students.errors import ConfigError
+from agents.llm.errors import BudgetExceeded
 from students.seeding import derive_seed
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from envs.history import History  # noqa: E402
+from envs.history.database import History  # noqa: E402
 
 SKILLS = ("add", "sub", "mul", "div", "mod", "compare", "reverse", "sort_digits", "count_char",
           "parity", "max_of", "min_of", "sum_digits", "carry_add", "borrow_sub", "square",

@@ -36,9 +36,9 @@ from agents.policy import make_policy  # noqa: E402
 from agents.llm.client import LLMClient  # noqa: E402
 from agents.llm.config import LLMConfig  # noqa: E402
 from envs.evaluation import score_answers  # noqa: E402
-from envs.history import History  # noqa: E402
+from envs.history.database import History  # noqa: E402
 from envs.records import Answer, Observation, Plan, SkillProfile  # noqa: E402
-from envs.task import make  # noqa: E402
+from envs.tasks.task import make  # noqa: E402
 
 
 def serve(conn, latency: float) -> None:

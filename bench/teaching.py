@@ -50,7 +50,7 @@ def run_curve(config: RunConfig, db: Path) -> Curve:
     A run already completed in ``db`` is read back instead of run again."""
     from agents.runner import start_run
     from envs.history import History
-    from envs.queries import iterations, list_runs
+    from envs.history.queries import iterations, list_runs
 
     history = History(db)
     done = list_runs(history) if db.exists() else None

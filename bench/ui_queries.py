@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.gen_history import generate  # noqa: E402
-from envs.history import History  # noqa: E402
-from ui import item_queries, queries  # noqa: E402
+from envs.history.database import History  # noqa: E402
+from envs.history import browse, summaries  # noqa: E402
 from ui.launcher import Launcher  # noqa: E402
 
 BUDGET_MS = 100.0
@@ -38,34 +38,34 @@ def cases(history: History, rng: random.Random) -> list[tuple[str, str, Callable
     ids = [f"gen-{r:04d}" for r in range(RUNS)]
     llm = [i for k, i in enumerate(ids) if (k // 4) % 4 == 2]
     tree = [i for k, i in enumerate(ids) if (k // 4) % 4 == 3]
-    skills = [s for s in item_queries.facets(history, ids[0])["skills"]]
+    skills = [s for s in browse.facets(history, ids[0])["skills"]]
     runner = Launcher(history)
 
     def run() -> str:
         return rng.choice(ids)
 
     return [
-        ("runs", "runs", lambda: queries.runs(history)),
-        ("live", "live", lambda: queries.live(history, run(), follow=True)),
-        ("skill profile", "profile", lambda: queries.profile(history, run())),
-        ("curriculum", "curriculum", lambda: queries.curriculum(history, rng.choice(tree + ids))),
-        ("data", "facets", lambda: item_queries.facets(history, run())),
-        ("data", "examples (filters + search)", lambda: item_queries.examples(
+        ("runs", "runs", lambda: summaries.runs(history)),
+        ("live", "live", lambda: summaries.live(history, run(), follow=True)),
+        ("skill profile", "profile", lambda: summaries.profile(history, run())),
+        ("curriculum", "curriculum", lambda: summaries.curriculum(history, rng.choice(tree + ids))),
+        ("data", "facets", lambda: browse.facets(history, run())),
+        ("data", "examples (filters + search)", lambda: browse.examples(
             history, run(), iteration=rng.randrange(1, ITERATIONS + 1), skill=rng.choice(skills),
             verdict=rng.choice(["all", "kept", "rejected"]), search=str(rng.randrange(10)))),
-        ("data", "examples (search, whole run)", lambda: item_queries.examples(
+        ("data", "examples (search, whole run)", lambda: browse.examples(
             history, run(), search=f"{rng.randrange(100)} ", page=rng.randrange(3))),
-        ("data", "teacher call", lambda: item_queries.teacher_call(
+        ("data", "teacher call", lambda: browse.teacher_call(
             history, rng.choice(llm), rng.randrange(1, ITERATIONS + 1), rng.randrange(50))),
-        ("errors", "error matrix", lambda: item_queries.error_matrix(history, run())),
-        ("errors", "wrong answers", lambda: item_queries.wrong_answers(
+        ("errors", "error matrix", lambda: browse.error_matrix(history, run())),
+        ("errors", "wrong answers", lambda: browse.wrong_answers(
             history, run(), rng.randrange(ITERATIONS + 1), rng.choice(skills))),
-        ("errors", "one item across iterations", lambda: item_queries.item_answers(
+        ("errors", "one item across iterations", lambda: browse.item_answers(
             history, run(), f"val-{rng.choice(skills)}-{rng.randrange(20):03d}")),
-        ("compare", "compare 8 runs", lambda: queries.compare(history, rng.sample(ids, 8))),
-        ("compare", "compare all 100 runs", lambda: queries.compare(history, ids)),
+        ("compare", "compare 8 runs", lambda: summaries.compare(history, rng.sample(ids, 8))),
+        ("compare", "compare all 100 runs", lambda: summaries.compare(history, ids)),
         ("steer", "pending plans (in memory, no SQL)", runner.pending),
-        ("cost", "cost", lambda: queries.cost(history, rng.choice(llm + ids[:8]))),
+        ("cost", "cost", lambda: summaries.cost(history, rng.choice(llm + ids[:8]))),
     ]
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from envs.history import History  # noqa: E402
+from envs.history.database import History  # noqa: E402
 from ui.app import build_app  # noqa: E402
 from ui.launcher import Launcher  # noqa: E402
 

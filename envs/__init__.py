@@ -12,7 +12,7 @@ from envs.records import (
     StepResult,
     Verdict,
 )
-from envs.task import TASKS, ProceduralTask, Task, make
+from envs.tasks import TASKS, ProceduralTask, Task, make
 
 __all__ = [
     "TASKS", "Answer", "Example", "Item", "Observation", "Plan", "ProceduralTask", "Skill",

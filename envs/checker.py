@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from envs.quality import normalise
+from envs.quality.checks import normalise
 from envs.records import Example, Observation, Plan, StepResult
-from envs.task import ProceduralTask, Task
+from envs.tasks.task import ProceduralTask, Task
 
 
 def check_task(task: Task) -> None:

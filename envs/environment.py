@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 from envs.alerts import forgetting_alerts
 from envs.evaluation import evaluate
-from envs.quality import DEFAULT_CHECKS, QualityChecker
+from envs.quality.checks import DEFAULT_CHECKS, QualityChecker
 from envs.records import Example, Observation, Plan, SkillProfile, StepResult, Subskill, Verdict
-from envs.task import Task
+from envs.tasks.task import Task
 from students.base import Student, TrainReport
 from students.errors import ConfigError, CurriculabError
 from students.registry import Registry

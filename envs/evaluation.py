@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from envs.records import Answer, Item, SkillProfile, SkillScore
-from envs.task import Task
+from envs.tasks.task import Task
 from students.base import Student
 
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from envs.environment import LEVELS, Environment
 from envs.forest import Forest, allocations_of
 from envs.records import Observation, Plan, Skill, Subskill, Verdict
-from envs.task import SubskillTask
+from envs.tasks.task import SubskillTask
 
 
 @LEVELS.register("skill-tree")

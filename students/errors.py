@@ -1,8 +1,9 @@
 """The one error hierarchy of Curriculab.
 
-Every package raises these; third-party exceptions are wrapped where they happen
-(`raise ... from e`). The command line prints `error: <message>` and exits 2; the app shows
-the message.
+Every package raises these or a subclass that lives beside its owner (``HistoryError`` in
+``envs.history``, ``LLMError`` and ``BudgetExceeded`` in ``agents.llm.errors``); third-party
+exceptions are wrapped where they happen (`raise ... from e`). The command line prints
+`error: <message>` and exits 2; the app shows the message.
 """
 
 
@@ -24,15 +25,3 @@ class RegistryError(ConfigError):
 
 class StudentError(CurriculabError):
     """A student could not be built, trained, saved or loaded."""
-
-
-class HistoryError(CurriculabError):
-    """The DuckDB history could not be read or written."""
-
-
-class LLMError(CurriculabError):
-    """An LLM endpoint failed in a way retries could not fix, or its output was unusable."""
-
-
-class BudgetExceeded(CurriculabError):
-    """A token or dollar budget is spent; the run stops at the end of the iteration."""

@@ -11,9 +11,9 @@ from agents.config import RunConfig
 from agents.llm.config import LLMConfig
 from agents.runner import resume_run, start_run
 from envs.history import History
-from envs.queries import list_runs
-from envs.report import run_report
-from envs.runlog import new_run_id
+from envs.history.queries import list_runs
+from envs.history.report import run_report
+from envs.history.runlog import new_run_id
 from students.errors import ConfigError
 from ui.access import login
 from ui.controls import StopWatcher
@@ -174,8 +174,8 @@ def _print_overhead(report: dict) -> None:
 def cmd_discover(args: argparse.Namespace) -> int:
     from agents.discovery.discover import discover, discovery_id
     from agents.llm.client import LLMClient
-    from envs.filetask import FileTask
-    from envs.filedata import Columns
+    from envs.tasks.filetask import FileTask
+    from envs.tasks.filedata import Columns
 
     config = RunConfig.from_file(args.config) if args.config else RunConfig()
     llm_config = llm_from_args(config.llm, args)

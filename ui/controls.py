@@ -11,7 +11,7 @@ import threading
 from datetime import datetime
 
 from envs.history import History
-from envs.runlog import now
+from envs.history.runlog import now
 
 POLL_S = 2.0
 

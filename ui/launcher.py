@@ -18,9 +18,9 @@ from pathlib import Path
 from agents.config import RunConfig
 from agents.runner import resume_run, start_run
 from envs.history import History
-from envs.queries import run_row
+from envs.history.queries import run_row
 from envs.records import Observation, Plan
-from envs.runlog import RunLog, new_run_id, now
+from envs.history.runlog import RunLog, new_run_id, now
 from students.errors import ConfigError, CurriculabError
 from ui.controls import StopWatcher, request_stop
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from envs.history import History
-from students.errors import HistoryError
-from ui import charts, comparison, item_queries, queries
+from envs.history import HistoryError
+from envs.history import browse, summaries
+from ui import charts, comparison
 
 Db = str | Path | History
 
@@ -26,7 +27,7 @@ Db = str | Path | History
 def _open(db: Db, run_id: str | None) -> tuple[History, str]:
     history = db if isinstance(db, History) else History(db)
     if run_id is None:
-        runs = queries.runs(history)
+        runs = summaries.runs(history)
         if runs.empty:
             raise HistoryError(f"no runs in {history.path} yet")
         run_id = str(runs.run_id.iloc[0])
@@ -36,37 +37,37 @@ def _open(db: Db, run_id: str | None) -> tuple[History, str]:
 def heatmap(db: Db, run_id: str | None = None) -> go.Figure:
     """Skill x iteration val accuracy (hover: n, accuracy, change; forgetting alerts marked)."""
     history, run_id = _open(db, run_id)
-    return charts.skill_heatmap(queries.skill_matrix(history, run_id), f"Val accuracy per skill · {run_id}")
+    return charts.skill_heatmap(summaries.skill_matrix(history, run_id), f"Val accuracy per skill · {run_id}")
 
 
 def curves(db: Db, run_id: str | None = None) -> go.Figure:
     """Per-skill val accuracy curves."""
     history, run_id = _open(db, run_id)
-    return charts.skill_curves(queries.skill_matrix(history, run_id), f"Val accuracy per skill · {run_id}")
+    return charts.skill_curves(summaries.skill_matrix(history, run_id), f"Val accuracy per skill · {run_id}")
 
 
 def start_end(db: Db, run_id: str | None = None) -> go.Figure:
     """Test accuracy per skill at the start and the end of the run."""
     history, run_id = _open(db, run_id)
-    return charts.start_end_bars(queries.profile(history, run_id)["test"])
+    return charts.start_end_bars(summaries.profile(history, run_id)["test"])
 
 
 def allocations(db: Db, run_id: str | None = None) -> go.Figure:
     """Examples the teacher allocated per skill and iteration (stacked)."""
     history, run_id = _open(db, run_id)
-    return charts.allocation_bars(queries.curriculum(history, run_id)["allocations"])
+    return charts.allocation_bars(summaries.curriculum(history, run_id)["allocations"])
 
 
 def errors(db: Db, run_id: str | None = None, split: str = "val") -> go.Figure:
     """Wrong answers per skill and iteration."""
     history, run_id = _open(db, run_id)
-    return charts.error_heatmap(item_queries.error_matrix(history, run_id, split))
+    return charts.error_heatmap(browse.error_matrix(history, run_id, split))
 
 
 def compare(db: Db, run_ids: Sequence[str]) -> go.Figure:
     """Mean test accuracy against examples used; runs differing only in seed share a band."""
     history = db if isinstance(db, History) else History(db)
-    frames = queries.compare(history, list(run_ids))
+    frames = summaries.compare(history, list(run_ids))
     labels = comparison.groups(frames["runs"])
     return charts.compare_curves(comparison.curves_with_groups(frames["curves"], labels))
 
@@ -74,4 +75,4 @@ def compare(db: Db, run_ids: Sequence[str]) -> go.Figure:
 def cost(db: Db, run_id: str | None = None) -> go.Figure:
     """LLM dollars per iteration (an empty "no LLM" figure for algorithmic teachers)."""
     history, run_id = _open(db, run_id)
-    return charts.cost_per_iteration(queries.cost(history, run_id)["per_iteration"])
+    return charts.cost_per_iteration(summaries.cost(history, run_id)["per_iteration"])

@@ -19,7 +19,7 @@ from agents.discovery.stages import (
 from agents.discovery.store import DiscoveryStore, category_rows
 from agents.llm.client import LLMClient
 from envs.history import History
-from envs.task import Task
+from envs.tasks.task import Task
 from students.errors import ConfigError
 
 

@@ -16,7 +16,7 @@ from agents.llm.client import LLMClient
 from agents.llm.errors import CallFailed
 from agents.llm.request import chat
 from envs.records import Item
-from students.errors import LLMError
+from agents.llm.errors import LLMError
 from students.seeding import derive_seed
 
 Labels = dict[str, tuple[str, str]]  # item id -> (fine-grained skill, reason)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from envs.history import History, insert_frame
+from envs.history.database import History, insert_frame
 
 STAGES = ("label", "group", "assign")
 _TABLES = {"label": "discovery_labels", "group": "discovery_categories",

@@ -15,9 +15,9 @@ from agents.graphs.engine.graph import engine_graph
 from agents.graphs.engine.record import generation_rows
 from agents.graphs.engine.state import EngineState, Target
 from agents.llm.client import LLMClient
-from envs.quality import normalise
+from envs.quality.checks import normalise
 from envs.records import Example, Observation, Plan
-from envs.task import Task
+from envs.tasks.task import Task
 from students.errors import ConfigError
 
 

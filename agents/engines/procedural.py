@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from agents.engine import ENGINES
 from envs.records import Example, Observation, Plan
-from envs.task import ProceduralTask, SubskillTask, Task
+from envs.tasks.task import ProceduralTask, SubskillTask, Task
 from students.errors import ConfigError
 from students.seeding import derive_seed
 

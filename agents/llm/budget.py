@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from students.errors import BudgetExceeded
+from agents.llm.errors import BudgetExceeded
 
 
 @dataclass

@@ -32,7 +32,8 @@ from agents.llm.request import Reply, Request
 from agents.llm.store import CacheEntry, CallRecord, CallStore, GroupWriter, Job, utcnow
 from agents.llm.structured import OutputError, instruction, next_mode, parse, response_format
 from envs.history import History
-from students.errors import ConfigError, LLMError
+from students.errors import ConfigError
+from agents.llm.errors import LLMError
 from students.seeding import derive_seed
 
 T = TypeVar("T")

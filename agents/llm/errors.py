@@ -1,14 +1,31 @@
-"""Failed LLM calls, named by kind, and which kinds are worth another attempt."""
+"""The LLM client's errors: failed calls named by kind (and which kinds are worth another
+attempt), unusable output, and a spent budget."""
 
 from __future__ import annotations
 
 import openai
 
-from agents.llm.structured import OutputError
-from students.errors import LLMError
+from students.errors import CurriculabError
 
 RETRYABLE = frozenset({"rate_limit", "server", "timeout", "connection", "api",
                        "empty", "truncated", "malformed", "schema"})
+
+
+class LLMError(CurriculabError):
+    """An LLM endpoint failed in a way retries could not fix, or its output was unusable."""
+
+
+class BudgetExceeded(CurriculabError):
+    """A token or dollar budget is spent; the run stops at the end of the iteration."""
+
+
+class OutputError(LLMError):
+    """The endpoint answered, but its output is unusable (kind: empty, truncated, malformed,
+    schema)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
 
 
 class CallFailed(LLMError):

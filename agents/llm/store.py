@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 import duckdb
 import pandas as pd
 
-from envs.history import History, insert_frame
+from envs.history.database import History, insert_frame
 
 
 Job = Callable[[duckdb.DuckDBPyConnection], None]  # a write to run in the next transaction

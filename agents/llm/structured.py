@@ -15,19 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from students.errors import LLMError
+from agents.llm.errors import OutputError
 
 MODES = ("json_schema", "json_object", "text")
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
-
-
-class OutputError(LLMError):
-    """The endpoint answered, but its output is unusable (kind: empty, truncated, malformed,
-    schema)."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(f"{kind}: {message}")
-        self.kind = kind
 
 
 def next_mode(mode: str) -> str | None:

@@ -17,7 +17,7 @@ from agents.graphs.policy.state import plan_from_dict, plan_to_dict
 from agents.llm.client import LLMClient
 from agents.policy import POLICIES
 from envs.records import Observation, Plan
-from envs.task import Task
+from envs.tasks.task import Task
 from students.errors import ConfigError
 
 Steer = Callable[[Plan, Observation], Plan]

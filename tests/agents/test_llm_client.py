@@ -10,7 +10,8 @@ from agents.llm.config import LLMConfig
 from agents.llm.errors import CallFailed
 from agents.llm.request import chat
 from envs.history import History
-from students.errors import BudgetExceeded, ConfigError, LLMError
+from students.errors import ConfigError
+from agents.llm.errors import BudgetExceeded, LLMError
 from tests.fakes.chat_server import FAULTS, Faults, Reply, ScriptedServer
 
 

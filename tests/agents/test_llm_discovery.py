@@ -10,8 +10,8 @@ from agents.llm.client import LLMClient
 from agents.llm.config import LLMConfig
 from envs.checker import check_task
 from envs.history import History
-from envs.task import make
-from students.errors import LLMError
+from envs.tasks.task import make
+from agents.llm.errors import LLMError
 from tests.fakes.chat_server import Reply, ScriptedServer
 from ui.cli import main
 

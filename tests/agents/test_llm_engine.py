@@ -11,7 +11,7 @@ from agents.llm.config import LLMConfig
 from envs.evaluation import score_answers
 from envs.history import History
 from envs.records import Answer, Observation, Plan, SkillProfile
-from envs.task import make
+from envs.tasks.task import make
 from tests.fakes.chat_server import Reply, ScriptedServer
 from tests.fakes.teacher import ScriptedTeacher
 

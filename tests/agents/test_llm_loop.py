@@ -8,7 +8,7 @@ import pytest
 
 from envs.environment import LEVELS
 from envs.history import History
-from envs.task import make
+from envs.tasks.task import make
 from tests.fakes.chat_server import FAULTS, Faults, ScriptedServer
 from tests.fakes.llm_run import (
     SKILLS,

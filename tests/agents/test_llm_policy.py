@@ -13,7 +13,7 @@ from agents.llm.config import LLMConfig
 from agents.policy import make_policy
 from envs.history import History
 from envs.records import Answer, Item, Observation, Plan, SkillProfile, SkillScore
-from envs.task import make
+from envs.tasks.task import make
 from tests.fakes.chat_server import Reply, ScriptedServer
 from tests.fakes.teacher import ScriptedTeacher
 

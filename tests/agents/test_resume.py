@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from envs.history import History
-from envs.queries import last_iteration, list_runs, row_counts, skill_scores
+from envs.history.queries import last_iteration, list_runs, row_counts, skill_scores
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = {

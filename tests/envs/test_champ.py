@@ -6,10 +6,10 @@ import pytest
 
 pytest.importorskip("champ_dataset", reason="champ-v0 needs the 'champ-dataset' package")
 
-from envs.champ import ChampTask  # noqa: E402
+from envs.tasks.champ import ChampTask  # noqa: E402
 from envs.checker import check_task  # noqa: E402
-from envs.math_answer import equivalent, final_answer  # noqa: E402
-from envs.task import make  # noqa: E402
+from envs.tasks.math_answer import equivalent, final_answer  # noqa: E402
+from envs.tasks.task import make  # noqa: E402
 
 
 @pytest.fixture(scope="module")

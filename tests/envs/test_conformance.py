@@ -3,7 +3,7 @@
 import pytest
 
 from envs.checker import check_task
-from envs.task import TASKS, _load_builtins, make
+from envs.tasks.task import TASKS, _load_builtins, make
 from students.errors import DataError
 
 _load_builtins()

@@ -8,8 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from envs.checker import check_task
-from envs.filetask import UNLABELLED, FileTask, same_answer
-from envs.task import make
+from envs.tasks.filetask import UNLABELLED, FileTask, same_answer
+from envs.tasks.task import make
 from students.errors import DataError
 
 ROWS = [{"prompt": f"What is {a} plus {b}?", "answer": str(a + b),

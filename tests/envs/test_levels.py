@@ -8,8 +8,8 @@ from envs.checker import check_env
 from envs.environment import LEVELS, EnvConfig
 from envs.forest import Exploit, Explore, apply_actions
 from envs.records import Example, Plan, SkillProfile, SkillScore
-from envs.strings import SPECS
-from envs.task import make
+from envs.tasks.strings import SPECS
+from envs.tasks.task import make
 from students import make_student
 
 SMALL = {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1, "threads": 1, "max_new_tokens": 10}

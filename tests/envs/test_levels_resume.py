@@ -8,7 +8,7 @@ import pytest
 from agents.config import RunConfig, StudentConfig, TaskConfig, TeacherConfig
 from agents.runner import resume_run, start_run
 from envs.history import History
-from envs.queries import forest_nodes, iterations, kept_examples, policy_state, row_counts
+from envs.history.queries import forest_nodes, iterations, kept_examples, policy_state, row_counts
 
 SMALL = {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1, "threads": 1, "max_new_tokens": 10}
 

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from envs.quality import QualityChecker
+from envs.quality.checks import QualityChecker
 from envs.records import Example, Item, Skill, Verdict
 
 
@@ -55,9 +55,9 @@ def test_unknown_check_is_a_config_error():
 # -- the full pipeline over a real engine's output ------------------------------------------
 
 from agents.engine import make_engine  # noqa: E402
-from envs.quality import KNOWN_REASON  # noqa: E402
+from envs.quality.checks import KNOWN_REASON  # noqa: E402
 from envs.records import Observation, Plan, SkillProfile  # noqa: E402
-from envs.task import make  # noqa: E402
+from envs.tasks.task import make  # noqa: E402
 
 
 SKILLS = ("rev", "sort", "rot")
@@ -132,7 +132,7 @@ def test_checks_run_in_pipeline_order_whatever_the_config_order():
 
 
 def test_near_duplicates_of_long_prompts_are_found_by_word_shingles():
-    from envs.similarity import NearIndex
+    from envs.quality.similarity import NearIndex
     index = NearIndex()
     index.add("Write a function that returns the sum of the two given integers a and b.")
     assert index.match("Write a function that returns the sum of the two given integers a and b!") == "near"
@@ -145,8 +145,8 @@ def test_near_duplicates_of_long_prompts_are_found_by_word_shingles():
 def test_yield_and_alerts_are_recorded_reported_and_shown(tmp_path, capsys):
     from envs.history import History
     from envs.records import Alert, SkillScore
-    from envs.report import run_report
-    from envs.runlog import IterationRecord, RunLog, now
+    from envs.history.report import run_report
+    from envs.history.runlog import IterationRecord, RunLog, now
     from ui.cli import main
 
     def profile(split, rev, sort):

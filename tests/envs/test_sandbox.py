@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from envs.sandbox import Limits, SandboxResult, isolation, run_code
+from envs.sandbox.process import Limits, SandboxResult, isolation, run_code
 from students.errors import ConfigError
 
 FAST = Limits(time_limit=2.0)

@@ -5,8 +5,8 @@ import re
 import pytest
 
 from envs.checker import check_task
-from envs.strings import DEFAULT_SKILLS, LETTERS, MAX_DIFFICULTY, SEED_COUNTS, SPECS
-from envs.task import SubskillTask, make
+from envs.tasks.strings import DEFAULT_SKILLS, LETTERS, MAX_DIFFICULTY, SEED_COUNTS, SPECS
+from envs.tasks.task import SubskillTask, make
 from students.errors import DataError
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from envs.task import make
+from envs.tasks.task import make
 from students.errors import DataError
 
 SUITES = {"arith-v0": ("rev", "max", "srt"), "strings-v0": ("rev", "vow", "sort")}

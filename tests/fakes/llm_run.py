@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from envs.history import History
-from students.errors import HistoryError
+from envs.history import HistoryError
 
 ROOT = Path(__file__).resolve().parents[2]
 SKILLS = ["add", "sub", "mul", "cmp"]

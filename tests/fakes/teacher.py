@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from envs.task import Task
+from envs.tasks.task import Task
 
 _SKILL = re.compile(r"^Skill: (\S+)", re.M)
 _WRITE = re.compile(r"Write (\d+) new examples")

@@ -263,7 +263,7 @@ def test_smollm2_from_its_gguf_answers_through_its_chat_template(smollm2):
 def test_two_iterations_on_a_champ_slice_train_and_resume(smollm2, tmp_path: Path):
     """The loop by hand: evaluate a val slice, train (loss falls), save; twice; then a new
     student resumes from the last checkpoint with the adapter restored exactly."""
-    from envs.task import make
+    from envs.tasks.task import make
     from tests.students.accelerate_train import PAIRS as CHAMP_STYLE
 
     task = make("champ-v0", limit=2)

@@ -12,7 +12,7 @@ import pytest
 from gradio_client import Client
 
 from envs.history import History
-from envs.runlog import now
+from envs.history.runlog import now
 from ui.app import build_app
 from ui.launcher import Launcher
 

@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 import pytest
 
 from envs.history import History
-from ui import charts, comparison, item_queries, queries
+from envs.history import browse, summaries
+from ui import charts, comparison
 
 RUN = "gen-0001"  # uniform
 LLM_RUN = "gen-0009"  # the LLM teacher's runs are gen-0008 .. gen-0011
@@ -20,7 +21,7 @@ def history(generated_db):
 
 
 def test_heatmap_is_skill_by_iteration_with_n_accuracy_and_change_on_hover(history):
-    matrix = queries.skill_matrix(history, RUN)
+    matrix = summaries.skill_matrix(history, RUN)
     fig = charts.skill_heatmap(matrix)
     heat = fig.data[0]
     assert isinstance(heat, go.Heatmap)
@@ -56,11 +57,11 @@ def test_alerts_are_computed_with_the_recorded_rule_when_none_were_recorded(tmp_
                         [list(r) for r in rows])
         con.executemany("INSERT INTO iterations (run_id, iteration) VALUES ('r', ?)",
                         [[i] for i, _ in rows])
-    matrix = queries.skill_matrix(history, "r")
+    matrix = summaries.skill_matrix(history, "r")
     assert list(matrix[matrix.alert].iteration) == [3]  # 0.9 -> 0.75; 0.95 -> 0.86 is < 0.1
     with history.transaction() as con:  # a run that recorded its alerts is shown those
         con.execute("INSERT INTO alerts VALUES ('r', 5, 'add', 0.95, 4, 0.86)")
-    matrix = queries.skill_matrix(history, "r")
+    matrix = summaries.skill_matrix(history, "r")
     assert list(matrix[matrix.alert].iteration) == [5]
 
 
@@ -72,14 +73,14 @@ def test_long_runs_are_downsampled_but_keep_the_last_iteration_and_alerts(tmp_pa
         con.executemany("INSERT INTO skill_scores VALUES ('r', ?, 'val', 's', 10, 0, ?, NULL)",
                         [[i, a] for i, a in zip(its, acc)])
         con.executemany("INSERT INTO iterations (run_id, iteration) VALUES ('r', ?)", [[i] for i in its])
-    matrix = queries.skill_matrix(history, "r")
-    assert len(matrix) <= queries.MAX_POINTS + 2
+    matrix = summaries.skill_matrix(history, "r")
+    assert len(matrix) <= summaries.MAX_POINTS + 2
     assert {0, 300, 200} <= set(matrix.iteration)
     assert matrix[matrix.iteration == 200].alert.item()
 
 
 def test_start_end_and_curves(history):
-    frames = queries.profile(history, RUN)
+    frames = summaries.profile(history, RUN)
     bars = charts.start_end_bars(frames["test"])
     assert [t.name for t in bars.data] == ["start", "end"] and len(bars.data[0].x) == 5
     curves = charts.skill_curves(frames["matrix"])
@@ -87,7 +88,7 @@ def test_start_end_and_curves(history):
 
 
 def test_curriculum_charts(history):
-    frames = queries.curriculum(history, RUN)
+    frames = summaries.curriculum(history, RUN)
     bars = charts.allocation_bars(frames["allocations"])
     assert bars.layout.barmode == "stack" and len(bars.data) == 5
     assert sum(sum(t.y) for t in bars.data) == frames["allocations"]["count"].sum()
@@ -98,14 +99,14 @@ def test_curriculum_charts(history):
 
 
 def test_skill_tree_forest_has_subskills_under_skills(history):
-    forest = queries.curriculum(history, TREE_RUN)["forest"]
-    assert len(forest) == 15 and set(forest.skill) == set(item_queries.facets(history, TREE_RUN)["skills"])
+    forest = summaries.curriculum(history, TREE_RUN)["forest"]
+    assert len(forest) == 15 and set(forest.skill) == set(browse.facets(history, TREE_RUN)["skills"])
     sun = charts.skill_forest(forest).data[0]
     assert isinstance(sun, go.Sunburst)
     k = list(sun.ids).index("add/add/0")
     assert sun.parents[k] == "add" and sun.values[k] == forest.allocation.iloc[0]
     assert sun.values[list(sun.ids).index("add")] == forest[forest.skill == "add"].allocation.sum()
-    last = queries.skill_matrix(history, TREE_RUN).query("skill == 'add'").change.iloc[-1]
+    last = summaries.skill_matrix(history, TREE_RUN).query("skill == 'add'").change.iloc[-1]
     assert forest.reward.iloc[0] == pytest.approx(last)  # reward = the skill's last val change
 
 
@@ -115,14 +116,14 @@ def test_forest_falls_back_to_allocations_in_older_histories(tmp_path):
         con.execute("INSERT INTO runs (run_id, status, level) VALUES ('r', 'completed', 'skill-tree')")
         con.executemany("INSERT INTO allocations VALUES ('r', ?, 'add', ?, ?)",
                         [[1, "add/small", 10], [1, "add/big", 5], [2, "add/small", 4]])
-    forest = queries.curriculum(history, "r")["forest"]
+    forest = summaries.curriculum(history, "r")["forest"]
     assert forest.set_index("subskill").allocation.to_dict() == {"add/big": 5, "add/small": 4}
     assert forest.set_index("subskill").generated.to_dict() == {"add/big": 5, "add/small": 14}
 
 
 def test_compare_draws_a_band_for_seed_groups_only(history):
     ids = ["gen-0000", "gen-0001", "gen-0002", "gen-0004"]  # three uniform seeds + one weakest
-    frames = queries.compare(history, ids)
+    frames = summaries.compare(history, ids)
     labels = comparison.groups(frames["runs"])
     assert labels["gen-0000"] == labels["gen-0001"] == labels["gen-0002"] != labels["gen-0004"]
     fig = charts.compare_curves(comparison.curves_with_groups(frames["curves"], labels))
@@ -133,7 +134,7 @@ def test_compare_draws_a_band_for_seed_groups_only(history):
 
 
 def test_config_diff_shows_only_differences(history):
-    runs = queries.compare(history, ["gen-0000", "gen-0005"])["runs"]  # seeds 0 and 1
+    runs = summaries.compare(history, ["gen-0000", "gen-0005"])["runs"]  # seeds 0 and 1
     diff = comparison.config_diff(runs)
     assert set(diff.key) == {"seed", "student.options.lr", "teacher.policy"}
     assert list(diff.columns) == ["key", "gen-0000", "gen-0005"]
@@ -141,7 +142,7 @@ def test_config_diff_shows_only_differences(history):
 
 
 def test_skill_table_is_skills_by_runs_with_a_mean_row(history):
-    final = queries.compare(history, ["gen-0000", "gen-0004"])["final"]
+    final = summaries.compare(history, ["gen-0000", "gen-0004"])["final"]
     table = comparison.skill_table(final)
     assert list(table.skill) == sorted(set(final.skill)) + ["MEAN"]
     got = table.loc[table.skill == "add", "gen-0000"].item()
@@ -150,34 +151,34 @@ def test_skill_table_is_skills_by_runs_with_a_mean_row(history):
 
 
 def test_cost_charts_and_no_llm(history):
-    found = queries.cost(history, LLM_RUN)
+    found = summaries.cost(history, LLM_RUN)
     assert found["llm"] and len(found["per_iteration"]) == 5
     fig = charts.cost_per_iteration(found["per_iteration"])
     assert sum(fig.data[0].y) == pytest.approx(found["per_skill"].cost_usd.sum())
-    assert set(found["per_skill"].skill) == set(item_queries.facets(history, LLM_RUN)["skills"])
-    assert not queries.cost(history, RUN)["llm"]
+    assert set(found["per_skill"].skill) == set(browse.facets(history, LLM_RUN)["skills"])
+    assert not summaries.cost(history, RUN)["llm"]
     assert charts.cost_per_skill(pd.DataFrame()).layout.annotations[0].text == "no LLM"
 
 
 def test_examples_filter_search_and_page(history):
-    page, total = item_queries.examples(history, RUN, skill="add", verdict="kept")
+    page, total = browse.examples(history, RUN, skill="add", verdict="kept")
     assert total == len(page) and set(page.skill) == {"add"} and page.kept.all()
-    hits, n = item_queries.examples(history, RUN, search="add: 1")
+    hits, n = browse.examples(history, RUN, search="add: 1")
     assert n > 0 and all("add: 1" in p for p in hits.prompt)
-    all_rows, n_all = item_queries.examples(history, RUN)
-    second, _ = item_queries.examples(history, RUN, page=1)
-    assert n_all == 250 and len(all_rows) == item_queries.PAGE == 100
+    all_rows, n_all = browse.examples(history, RUN)
+    second, _ = browse.examples(history, RUN, page=1)
+    assert n_all == 250 and len(all_rows) == browse.PAGE == 100
     assert (all_rows.iteration.iloc[-1], all_rows.seq.iloc[-1]) == (2, 49)  # 50 per iteration
     assert (second.iteration.iloc[0], second.seq.iloc[0]) == (3, 0)
 
 
 def test_errors_queries_agree_with_scores(history):
-    errs = item_queries.error_matrix(history, RUN)
-    scores = queries.skill_matrix(history, RUN)
+    errs = browse.error_matrix(history, RUN)
+    scores = summaries.skill_matrix(history, RUN)
     merged = errs.merge(scores, on=["iteration", "skill"])
     assert (merged.wrong == merged.n_x - merged.correct).all()
-    wrong = item_queries.wrong_answers(history, RUN, 2, "add")
-    item = item_queries.item_answers(history, RUN, wrong.item_id.iloc[0])
+    wrong = browse.wrong_answers(history, RUN, 2, "add")
+    item = browse.item_answers(history, RUN, wrong.item_id.iloc[0])
     assert not item[item.iteration == 2].correct.item() and len(item) == 6
     assert charts.error_heatmap(errs).data[0].z is not None
 

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import pytest
 
 from envs.history import History
-from students.errors import HistoryError
+from envs.history import HistoryError
 from ui import notebook
 
 

@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 
 from students.errors import ConfigError
-from ui import charts, comparison, queries
+from envs.history import summaries
+from ui import charts, comparison
 from ui.handlers import Deps
 
 _EXPORTS = Path(tempfile.gettempdir()) / "curriculab-exports"
@@ -21,7 +22,7 @@ def compare(deps: Deps, run_ids: list[str] | None) -> tuple[Any, pd.DataFrame, p
     run_ids = list(dict.fromkeys(run_ids or []))
     if len(run_ids) < 2:
         raise ConfigError("pick two or more runs to compare")
-    frames = queries.compare(deps.history, run_ids)
+    frames = summaries.compare(deps.history, run_ids)
     missing = sorted(set(run_ids) - set(frames["runs"].run_id))
     if missing:
         raise ConfigError(f"unknown run(s): {', '.join(missing)}")

@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from ui import charts, queries
+from envs.history import summaries
+from ui import charts
 from ui.handlers import Deps, missing, pct
 
 NO_LLM = "no LLM"
@@ -18,7 +19,7 @@ def load(deps: Deps, run_id: str | None) -> tuple[str, Any, Any, pd.DataFrame]:
     if not run_id:
         blank = charts.empty("Cost", "pick a run")
         return "", blank, blank, pd.DataFrame()
-    found = queries.cost(deps.history, run_id)
+    found = summaries.cost(deps.history, run_id)
     if not found["llm"]:
         blank = charts.empty("Cost", NO_LLM)
         return (f"**{NO_LLM}**: this run's teacher is algorithmic, so it made no LLM calls and"

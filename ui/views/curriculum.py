@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from ui import charts, queries
+from envs.history import summaries
+from ui import charts
 from ui.handlers import Deps
 
 
@@ -16,7 +17,7 @@ def load(deps: Deps, run_id: str | None) -> tuple[Any, pd.DataFrame, Any, Any, p
     if not run_id:
         blank = charts.empty("Curriculum", "pick a run")
         return blank, pd.DataFrame(), blank, blank, pd.DataFrame()
-    frames = queries.curriculum(deps.history, run_id)
+    frames = summaries.curriculum(deps.history, run_id)
     forest = frames["forest"].round({"fresh_accuracy": 3, "reward": 4, "mean_reward": 4})
     return (charts.allocation_bars(frames["allocations"]), frames["plans"],
             charts.qc_yield(frames["yield"]), charts.skill_forest(frames["forest"]), forest)

@@ -9,7 +9,7 @@ import gradio as gr
 import pandas as pd
 
 from students.errors import ConfigError
-from ui import item_queries
+from envs.history import browse
 from ui.handlers import Deps, markdown_table, require_run
 
 ALL = "all"
@@ -22,7 +22,7 @@ def menus(deps: Deps, run_id: str | None, data_skill: str | None = ALL,
           err_iteration: str | None = None) -> tuple[Any, Any, Any, Any]:
     """Skill and iteration menus of the Data and Errors views for ``run_id``, keeping each
     current choice while it is still valid."""
-    facets = item_queries.facets(deps.history, run_id) if run_id else {"skills": [], "last_iteration": None}
+    facets = browse.facets(deps.history, run_id) if run_id else {"skills": [], "last_iteration": None}
     last = facets["last_iteration"]
     iterations = [str(i) for i in range(0 if last is None else last + 1)]
     skills = facets["skills"]
@@ -44,11 +44,11 @@ def search(deps: Deps, run_id: str | None, iteration: str | None, skill: str | N
     if verdict not in VERDICTS:
         raise ConfigError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
     page = max(0, int(page or 0))
-    frame, total = item_queries.examples(
+    frame, total = browse.examples(
         deps.history, run_id, iteration=None if iteration in (None, "", ALL) else int(iteration),
         skill=None if skill in (None, "", ALL) else skill, verdict=verdict,
         search=(text or "").strip(), page=page)
-    first = page * item_queries.PAGE
+    first = page * browse.PAGE
     shown = f"{first + 1}–{first + len(frame)}" if len(frame) else "none"
     return frame, f"{total} examples match; showing {shown}. Click a row to open its teacher call."
 
@@ -63,7 +63,7 @@ def open_selected(deps: Deps, run_id: str | None, evt: gr.SelectData) -> str:
 
 def call(deps: Deps, run_id: str | None, iteration: float, seq: float) -> str:
     """An example and the LLM call that produced it, as Markdown."""
-    found = item_queries.teacher_call(deps.history, require_run(run_id), int(iteration), int(seq))
+    found = browse.teacher_call(deps.history, require_run(run_id), int(iteration), int(seq))
     ex = found["example"]
     if ex is None:
         return f"No example {int(seq)} at iteration {int(iteration)} in {run_id}."

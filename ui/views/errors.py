@@ -10,11 +10,12 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from envs.queries import run_row
+from envs.history.queries import run_row
 from envs.records import Item
-from envs.task import make
+from envs.tasks.task import make
 from students.errors import CurriculabError
-from ui import charts, item_queries
+from envs.history import browse
+from ui import charts
 from ui.handlers import Deps, require_run
 
 SPLITS = ("val", "test")
@@ -24,7 +25,7 @@ def load(deps: Deps, run_id: str | None, split: str) -> Any:
     """The wrong-answers heatmap of ``run_id`` on ``split``."""
     if not run_id:
         return charts.empty("Wrong answers per skill", "pick a run")
-    return charts.error_heatmap(item_queries.error_matrix(deps.history, run_id, split),
+    return charts.error_heatmap(browse.error_matrix(deps.history, run_id, split),
                                 f"Wrong answers per skill ({split})")
 
 
@@ -34,7 +35,7 @@ def wrong(deps: Deps, run_id: str | None, split: str, iteration: str | None,
     run_id = require_run(run_id)
     if iteration in (None, "") or not skill:
         return pd.DataFrame(columns=["item_id", "prompt", "reference", "prediction"])
-    frame = item_queries.wrong_answers(deps.history, run_id, int(iteration), skill, split)
+    frame = browse.wrong_answers(deps.history, run_id, int(iteration), skill, split)
     items = _items(deps, run_id, split)
     frame.insert(1, "prompt", [items[i].prompt if i in items else "" for i in frame.item_id])
     frame.insert(2, "reference", [items[i].answer if i in items else "" for i in frame.item_id])
@@ -53,7 +54,7 @@ def item(deps: Deps, run_id: str | None, split: str, item_id: str) -> tuple[str,
     run_id = require_run(run_id)
     if not item_id:
         return "", pd.DataFrame(columns=["iteration", "prediction", "correct"])
-    frame = item_queries.item_answers(deps.history, run_id, item_id, split)
+    frame = browse.item_answers(deps.history, run_id, item_id, split)
     found = _items(deps, run_id, split).get(item_id)
     head = f"**{item_id}**" + (f": `{found.prompt}` → right answer `{found.answer}`" if found else "")
     right = int(frame.correct.sum()) if not frame.empty else 0

@@ -11,8 +11,9 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from envs.runlog import now
-from ui import charts, queries
+from envs.history.runlog import now
+from envs.history import summaries
+from ui import charts
 from ui.handlers import Deps, duration, missing, pct
 
 ACTIVE = "running"
@@ -21,7 +22,7 @@ ACTIVE = "running"
 def tick(deps: Deps, selected: str | None, follow: bool, seen: str | None) -> tuple[Any, ...]:
     """One poll: status text, progress bar, curve (only when an iteration landed) and the
     run's version string ``run:iterations:status`` (its change refreshes the other views)."""
-    row, its = queries.live(deps.history, selected, follow=bool(follow))
+    row, its = summaries.live(deps.history, selected, follow=bool(follow))
     if row is None:
         return ("No run yet: start one on the **Runs** tab, or run `curriculab run` in a terminal.",
                 progress_bar(0.0), charts.empty("Mean accuracy so far", "no run"), "")

@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from ui import charts, queries
+from envs.history import summaries
+from ui import charts
 from ui.handlers import Deps, pct
 
 
@@ -16,7 +17,7 @@ def load(deps: Deps, run_id: str | None) -> tuple[Any, Any, Any, str]:
     if not run_id:
         blank = charts.empty("Skill profile", "pick a run")
         return blank, blank, blank, ""
-    frames = queries.profile(deps.history, run_id)
+    frames = summaries.profile(deps.history, run_id)
     matrix = frames["matrix"]
     return (charts.skill_heatmap(matrix), charts.skill_curves(matrix),
             charts.start_end_bars(frames["test"]), alerts_text(matrix))
@@ -29,7 +30,7 @@ def alerts_text(matrix: pd.DataFrame) -> str:
     alerts = matrix[matrix["alert"]]
     if alerts.empty:
         return (f"No forgetting alerts (an alert is a skill whose val accuracy fell"
-                f" {100 * queries.FORGET_DROP:.0f} points or more below its best so far).")
+                f" {100 * summaries.FORGET_DROP:.0f} points or more below its best so far).")
     lines = [f"**{len(alerts)} forgetting alert(s) in {alerts.skill.nunique()} skill(s)**"
              " (marked ✕ on the charts):"]
     for skill, rows in alerts.groupby("skill", sort=True):

@@ -12,7 +12,7 @@ import pandas as pd
 
 from agents.config import RunConfig
 from students.errors import ConfigError
-from ui import queries
+from envs.history import summaries
 from ui.handlers import Deps, missing, pct, require_run, run_choices
 
 COLUMNS = ["run", "status", "where", "task", "level", "teacher", "student", "seed", "iterations",
@@ -21,7 +21,7 @@ COLUMNS = ["run", "status", "where", "task", "level", "teacher", "student", "see
 
 def table(deps: Deps, runs: pd.DataFrame | None = None) -> pd.DataFrame:
     """The runs table as the person sees it (percentages, teacher = policy + engine)."""
-    runs = queries.runs(deps.history) if runs is None else runs
+    runs = summaries.runs(deps.history) if runs is None else runs
     rows = [[r.run_id, r.status, "here" if deps.runner.started_here(r.run_id) else "headless",
              r.task, r.level, f"{r.policy} + {r.engine}", r.student, r.seed,
              f"{int(r.done)}/{r.iterations}", pct(r.final_val), pct(r.final_test),
@@ -48,7 +48,7 @@ def html_table(frame: pd.DataFrame) -> str:
 def refresh(deps: Deps, selected: str | None) -> tuple[str, Any, Any]:
     """The runs table, the run menu (keeping the selection, else the newest run) and the
     Compare view's run menu."""
-    runs = queries.runs(deps.history)
+    runs = summaries.runs(deps.history)
     ids = list(runs.run_id)
     value = selected if selected in ids else (ids[0] if ids else None)
     choices = run_choices(runs)
@@ -133,7 +133,7 @@ def registered() -> dict[str, list[str]]:
     """The ids the form offers: tasks, environment levels, policies, engines and students."""
     import agents.engine as engine
     import agents.policy as policy
-    import envs.task as task
+    import envs.tasks.task as task
     import students
     from envs.environment import LEVELS
 

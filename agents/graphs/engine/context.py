@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from agents.llm.client import LLMClient
 from envs.records import Observation, Plan
-from envs.task import Task
+from envs.tasks.task import Task
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from agents.graphs.engine.prompts import (
 from agents.graphs.engine.state import Candidate, EngineState, Target
 from agents.llm.errors import CallFailed
 from agents.llm.request import Request, chat
-from envs.quality import normalise
+from envs.quality.checks import normalise
 from students.seeding import derive_seed
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from envs.records import Answer, Item, Observation, Plan
-from envs.task import Task
+from envs.tasks.task import Task
 
 WRITE_SYSTEM = (
     "You write training data for a small student model that is being taught skill by skill. "

@@ -9,7 +9,7 @@ import duckdb
 
 from agents.graphs.engine.state import EngineState
 from agents.llm.store import Job
-from envs.history import insert_frame
+from envs.history.database import insert_frame
 
 METHOD = {True: "oracle", False: "agreement"}
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from agents.llm.client import LLMClient
 from envs.records import Observation
-from envs.task import Task
+from envs.tasks.task import Task
 
 LEVELS = ("open-ended", "skill-list", "skill-tree")
 

@@ -10,7 +10,7 @@ from agents.graphs.policy.fit import fit_skills, fit_tree, weakest_first
 from agents.graphs.policy.prompts import SYSTEM, TREE_SYSTEM, PlanOut, TreePlanOut, render
 from agents.graphs.policy.state import PolicyState
 from agents.llm.request import chat
-from students.errors import LLMError
+from agents.llm.errors import LLMError
 from students.seeding import derive_seed
 
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from envs.records import Observation
-from envs.task import Task
+from envs.tasks.task import Task
 
 SYSTEM = (
     "You are the teacher of a small student model. Each iteration you see how the student is "

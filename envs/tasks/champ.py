@@ -3,17 +3,17 @@
 Skills are CHAMP's concepts: each problem's skill is the area of its first annotated concept
 (its own category when it has none), and its subskill is that concept. The areas with fewer
 than ten problems (trigonometry, functions) are folded into algebra so every skill has items
-in both val and test. Final answers are checked after normalisation (``envs.math_answer``).
+in both val and test. Final answers are checked after normalisation (``envs.tasks.math_answer``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from envs.math_answer import equivalent
+from envs.tasks.math_answer import equivalent
 from envs.records import Item, Skill
-from envs.splits import halves, head, positive_int
-from envs.task import SPLIT_NAMES, TASKS
+from envs.tasks.splits import halves, head, positive_int
+from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import ConfigError, DataError
 
 SPLIT_SEED = 0

@@ -1,4 +1,4 @@
-"""The child side of the sandbox: run as a script by ``envs.sandbox``, never imported by a run.
+"""The child side of the sandbox: run as a script by ``envs.sandbox.process``, never imported by a run.
 
 It isolates itself in layers before it executes the untrusted program:
 

@@ -1,7 +1,7 @@
 """Run untrusted Python (a student's or a teacher's code) in a separate, isolated process.
 
 ``run_code(program)`` writes the program into a throw-away directory and runs it with
-``python -I -B envs/sandbox_child.py`` in a new session: a wall-clock time limit (the whole
+``python -I -B envs/sandbox/child.py`` in a new session: a wall-clock time limit (the whole
 process group is killed), a memory limit (``RLIMIT_AS``), a file-size limit, no network and
 no writes outside that directory (kernel namespaces and Landlock where the kernel offers
 them, a Python audit hook always). Nothing is ever executed in the caller's process.
@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CHILD = Path(__file__).with_name("sandbox_child.py")
+CHILD = Path(__file__).with_name("child.py")
 REASONS = ("ok", "wrong", "error", "timeout", "memory", "network refused", "write refused")
 OUTPUT_LIMIT = 4000  # characters of the program's output kept in the result
 

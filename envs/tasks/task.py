@@ -73,10 +73,10 @@ def make(id: str, **kwargs) -> Task:
 
 
 def _load_builtins() -> None:
-    import envs.arith  # noqa: F401
-    import envs.strings  # noqa: F401
+    import envs.tasks.arith  # noqa: F401
+    import envs.tasks.strings  # noqa: F401
     # Packaged real data: these modules import their data packages only when a task is made,
     # so a missing optional package is a DataError naming it, not an ImportError here.
-    import envs.champ  # noqa: F401
-    import envs.humaneval  # noqa: F401
-    import envs.filetask  # noqa: F401
+    import envs.tasks.champ  # noqa: F401
+    import envs.tasks.humaneval  # noqa: F401
+    import envs.tasks.filetask  # noqa: F401

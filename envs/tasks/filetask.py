@@ -20,10 +20,10 @@ from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
-from envs.filedata import Columns, Row, read_rows
-from envs.quality import normalise
+from envs.tasks.filedata import Columns, Row, read_rows
+from envs.quality.checks import normalise
 from envs.records import Item, Skill
-from envs.task import SPLIT_NAMES, TASKS
+from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import DataError
 
 UNLABELLED = "all"

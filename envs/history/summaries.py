@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from envs.history import History
+from envs.history.database import History
 
 MAX_POINTS = 60  # iterations per chart; a longer run shows every k-th and its last
 MAX_RUNS = 500  # rows in the runs table

@@ -26,8 +26,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from envs.migrations import migrate, pending
-from students.errors import HistoryError
+from envs.history.migrations import migrate, pending
+from students.errors import CurriculabError
+
+
+class HistoryError(CurriculabError):
+    """The DuckDB history could not be read or written."""
 
 LOCK_WAIT_S = 30.0
 

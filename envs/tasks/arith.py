@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from envs import suite
-from envs.prompts import draw
+from envs.tasks import suite
+from envs.tasks.sampler import draw
 from envs.records import Item, Skill
-from envs.task import SPLIT_NAMES, TASKS
+from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import DataError
 
 Sampler = Callable[[random.Random, int], str]  # (rng, difficulty) -> operand text
@@ -295,7 +295,7 @@ class Arith:
 
 
 def _draw(rng: random.Random, spec: SkillSpec, level: int, n: int, *, avoid, strict: bool = False) -> list[str]:
-    """``n`` prompts of ``spec`` at ``level`` (see ``envs.prompts.draw``)."""
+    """``n`` prompts of ``spec`` at ``level`` (see ``envs.tasks.sampler.draw``)."""
     return draw(lambda: f"{spec.name} {spec.sample(rng, level)}=", n, avoid=avoid, strict=strict,
                 what=f"{spec.name} prompts at difficulty {level}")
 

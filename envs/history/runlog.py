@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from envs.history import History, insert_frame
+from envs.history.database import History, insert_frame
 from envs.records import Alert, Plan, SkillProfile, Subskill, Verdict
 from students.base import TrainReport
 from students.errors import CurriculabError

@@ -17,10 +17,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from envs import suite
-from envs.prompts import draw
+from envs.tasks import suite
+from envs.tasks.sampler import draw
 from envs.records import Item, Skill
-from envs.task import SPLIT_NAMES, TASKS
+from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import DataError
 
 LETTERS = "abcdefghij"
@@ -258,7 +258,7 @@ class Strings:
 
 def _draw(rng: random.Random, spec: StringSkill, size: int, k: int | None, n: int, *, avoid,
           strict: bool = False) -> list[str]:
-    """``n`` prompts of ``spec`` on ``size``-letter words (see ``envs.prompts.draw``)."""
+    """``n`` prompts of ``spec`` on ``size``-letter words (see ``envs.tasks.sampler.draw``)."""
     return draw(lambda: f"{spec.name} {spec.sample(rng, size, k)}=", n, avoid=avoid, strict=strict,
                 what=f"{spec.name} prompts of length {size}")
 

@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from envs.records import Example, Verdict
-from envs.similarity import NearIndex, normalise
-from envs.task import Task
+from envs.quality.similarity import NearIndex, normalise
+from envs.tasks.task import Task
 from students.errors import ConfigError
 from students.seeding import derive_seed
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from envs.alerts import summarise_alerts
-from envs.history import History
-from envs.queries import alerts, iterations, rejections, run_row, skill_scores, yields
+from envs.history.database import History
+from envs.history.queries import alerts, iterations, rejections, run_row, skill_scores, yields
 
 CORE_PHASES = ("evaluate", "train", "generate")
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-from envs.history import History
+from envs.history.database import History
 from envs.records import Alert, Answer, Example, SkillProfile, Subskill
 from envs.evaluation import score_answers
-from envs.task import Task
-from students.errors import HistoryError
+from envs.tasks.task import Task
+from envs.history import HistoryError
 
 
 def list_runs(history: History) -> pd.DataFrame:
