@@ -26,6 +26,7 @@ from typing import Any
 
 from agents.allocation import largest_remainder
 from envs.forest import describe_change
+from envs.level import Level
 from envs.records import Observation, Plan
 
 MIN_SUBSKILL = 20  # fewer fresh examples than this measure a subskill too coarsely
@@ -151,7 +152,7 @@ def budget_plan(obs: Observation, counts: Mapping[str, int], reasoning: str,
         if share > 0 and weights:
             subskills[skill] = split_over_subskills(share, weights)
     values = dict(values)
-    if obs.level == "skill-tree":
+    if obs.level == Level.SKILL_TREE:
         values["actions"] = describe_change(obs, subskills)
     return Plan({s: int(counts.get(s, 0)) for s in obs.skills}, reasoning, values, subskills)
 

@@ -1,44 +1,59 @@
-"""Run configuration: a RunConfig composes task, student and teacher configs.
+"""Run configuration: a RunConfig composes the task, student, teacher, environment and LLM
+sections, each next to its consumer (``EnvConfig`` in envs.environment, ``LLMConfig`` in
+agents.llm.config).
 
-Defaults run the offline demo on a laptop CPU. Unknown keys are errors. Secrets never live
-here: API keys come from the environment only.
+Defaults run the offline demo on a laptop CPU; they are the one set the command line's help
+and the app's form read. Every field is checked by type and range whether it comes from a
+file, flags, the form or Python (``students.options``); the options of a task, student,
+policy or engine are checked by that plug-in's own options class when it is built. Secrets
+never live here: API keys come from the environment only.
 """
 
 from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agents.llm.config import LLMConfig
-from envs.environment import REGIMES
-from envs.quality.checks import DEFAULT_CHECKS
+from agents.toml_writer import dumps
+from envs.environment import EnvConfig
+from envs.level import Level
 from students.errors import ConfigError
-
+from students.options import at_least, build, check
 
 @dataclass(frozen=True, slots=True)
 class TaskConfig:
     id: str = "arith-v0"
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # the task's options class checks them
+
+    def __post_init__(self) -> None:
+        check(self, "task")
 
 
 @dataclass(frozen=True, slots=True)
 class StudentConfig:
     id: str = "tiny-gpt"
-    options: dict[str, Any] = field(default_factory=dict)
-    regime: str = "continue"  # continue | retrain (DataEnvGym's: from scratch on all data)
+    options: dict[str, Any] = field(default_factory=dict)  # the student's options class checks them
+
+    def __post_init__(self) -> None:
+        check(self, "student")
 
 
 @dataclass(frozen=True, slots=True)
 class TeacherConfig:
     policy: str = "weakest"
     engine: str = "procedural"
-    level: str = "skill-list"
-    budget: int = 1000  # examples per iteration
+    level: Level = Level.SKILL_LIST
+    budget: int = field(default=1000, metadata=at_least(1))  # examples per iteration
     policy_options: dict[str, Any] = field(default_factory=dict)
     engine_options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check(self, "teacher")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,45 +61,32 @@ class RunConfig:
     task: TaskConfig = field(default_factory=TaskConfig)
     student: StudentConfig = field(default_factory=StudentConfig)
     teacher: TeacherConfig = field(default_factory=TeacherConfig)
+    env: EnvConfig = field(default_factory=EnvConfig)  # regime, quality checks, what is shown
     llm: LLMConfig = field(default_factory=LLMConfig)  # used by the llm policy and engine
-    iterations: int = 6
+    iterations: int = field(default=6, metadata=at_least(1))
     seed: int = 0
-    checks: tuple[str, ...] = DEFAULT_CHECKS
-    known_keep: float = 0.0  # the "known" check keeps this fraction of examples already known
     checkpoint_dir: str = "runs"
+    # modules imported before the run (and its resume), so that the tasks, students,
+    # policies and engines they register can be named
+    plugins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.iterations < 1:
-            raise ConfigError(f"iterations must be >= 1, got {self.iterations}")
-        if self.teacher.budget < 1:
-            raise ConfigError(f"budget must be >= 1, got {self.teacher.budget}")
-        if not 0.0 <= self.known_keep <= 1.0:
-            raise ConfigError(f"known_keep must be within [0, 1], got {self.known_keep}")
-        if self.student.regime not in REGIMES:
-            raise ConfigError(f"unknown regime {self.student.regime!r} (known: {', '.join(REGIMES)})")
+        check(self, "")
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["checks"] = list(self.checks)
-        return data
+        """Plain JSON-able data (what the history stores); ``from_dict`` reads it back."""
+        return _plain(asdict(self))
+
+    def to_toml(self) -> str:
+        """The config as a TOML file that ``from_file`` reads back to an equal config."""
+        return dumps(self.to_dict())
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
-        """Strict: an unknown or mistyped key is a ConfigError naming it."""
-        parts = {"task": TaskConfig, "student": StudentConfig, "teacher": TeacherConfig,
-                 "llm": LLMConfig}
-        kwargs = _known(cls, data, "config")
-        for key, part in parts.items():
-            if key in kwargs:
-                if not isinstance(kwargs[key], dict):
-                    raise ConfigError(f"config key {key!r} must be a table/object")
-                kwargs[key] = part(**_known(part, kwargs[key], key))
-        if "checks" in kwargs:
-            kwargs["checks"] = tuple(kwargs["checks"])
-        for key in ("iterations", "seed"):
-            if key in kwargs and not isinstance(kwargs[key], int):
-                raise ConfigError(f"config key {key!r} must be an integer, got {kwargs[key]!r}")
-        return cls(**kwargs)
+    def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
+        """Strict: an unknown, ill-typed or out-of-range key is a ConfigError naming it.
+        Configs recorded before the ``env`` section (``checks`` and ``known_keep`` at the
+        top, ``student.regime``) are read too."""
+        return build(cls, _upgrade(data), "")
 
     @classmethod
     def from_file(cls, path: str | Path) -> RunConfig:
@@ -103,9 +105,26 @@ class RunConfig:
         return cls.from_dict(data)
 
 
-def _known(cls: type, data: dict[str, Any], where: str) -> dict[str, Any]:
-    names = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise ConfigError(f"unknown {where} key(s) {unknown} (known: {sorted(names)})")
-    return dict(data)
+def _upgrade(data: Any) -> Any:
+    """An old-shape config with its environment settings moved into ``env``."""
+    if not isinstance(data, Mapping):
+        return data
+    data = dict(data)
+    moved = {key: data.pop(key) for key in ("checks", "known_keep") if key in data}
+    student = data.get("student")
+    if isinstance(student, Mapping) and "regime" in student:
+        student = dict(student)
+        moved["regime"] = student.pop("regime")
+        data["student"] = student
+    env = data.get("env", {})
+    if moved and isinstance(env, Mapping):
+        data["env"] = {**moved, **env}
+    return data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _plain(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

@@ -18,14 +18,10 @@ class Engine(Protocol):
                  seed: int) -> list[Example]: ...
 
 
-ENGINES: Registry[Engine] = Registry("engine")
+ENGINES: Registry[Engine] = Registry("engine", builtins=("agents.engines",),
+                                     group="curriculab.engines")
 
 
-def make_engine(id: str, **kwargs) -> Engine:
+def make_engine(id: str, /, **kwargs) -> Engine:
     """Build a registered engine, e.g. ``make_engine("procedural", task=task)``."""
-    _load_builtins()
     return ENGINES.make(id, **kwargs)
-
-
-def _load_builtins() -> None:
-    import agents.engines  # noqa: F401

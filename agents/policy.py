@@ -24,17 +24,26 @@ class Policy(Protocol):
     def load_state(self, state: Mapping[str, Any]) -> None: ...
 
 
-POLICIES: Registry[Policy] = Registry("policy")
+@runtime_checkable
+class RemembersPlans(Policy, Protocol):
+    """A policy whose memory holds its own plans (the LLM policy shows them in its next prompt).
+
+    ``plan`` remembers what it proposes; when a person steers, the plan adopted differs, and
+    the run loop calls ``adopt`` with it so that the memory holds what was really done.
+    """
+
+    def adopt(self, plan: Plan) -> None:
+        """Remember ``plan`` in place of the last proposal."""
+        ...
 
 
-def make_policy(id: str, **kwargs) -> Policy:
+POLICIES: Registry[Policy] = Registry("policy", builtins=("agents.policies",),
+                                      group="curriculab.policies")
+
+
+def make_policy(id: str, /, **kwargs) -> Policy:
     """Build a registered policy, e.g. ``make_policy("weakest", seed=0)``."""
-    _load_builtins()
     return POLICIES.make(id, **kwargs)
-
-
-def _load_builtins() -> None:
-    import agents.policies  # noqa: F401
 
 
 class Stateless:

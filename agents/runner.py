@@ -21,17 +21,19 @@ from tqdm.auto import tqdm
 
 from agents.config import RunConfig
 from agents.engine import Engine, make_engine
-from agents.policy import Policy, make_policy
+from agents.policy import Policy, RemembersPlans, make_policy
 from agents.versions import package_versions
-from envs.environment import LEVELS, EnvConfig
+from envs.environment import LEVELS
 from envs.history import History
 from envs.history.queries import (forest_nodes, kept_examples, last_iteration, past_accuracies,
                            policy_state, profile, run_row)
 from envs.records import Observation, Plan, SkillProfile
-from envs.history.runlog import IterationRecord, RunLog, new_run_id, now
+from envs.history.clock import utcnow
+from envs.history.runlog import IterationRecord, RunLog, new_run_id
 from envs.tasks.task import make
 from students import make_student
 from students.errors import ConfigError
+from students.plugins import load_plugins
 from agents.llm.errors import BudgetExceeded
 from students.seeding import derive_seed
 
@@ -71,6 +73,9 @@ def start_run(config: RunConfig, history: History, *, progress: bool = True,
               steer: Steer | None = None, stop: threading.Event | None = None,
               run_id: str | None = None) -> RunSummary:
     """Start a new run from ``config`` and run it to the end (or until ``stop`` is set)."""
+    # the user's plug-ins first, so their ids can be built; recorded as loaded (a file by
+    # its absolute path), so that a resume from another directory finds them
+    config = replace(config, plugins=load_plugins(config.plugins))
     run_id = run_id or new_run_id()
     checkpoints = Path(config.checkpoint_dir) / run_id
     summary = {"task": config.task.id, "level": config.teacher.level,
@@ -92,6 +97,7 @@ def resume_run(run_id: str, history: History, *, progress: bool = True,
     if row["status"] == "completed":
         raise ConfigError(f"run {run_id} is already completed; nothing to resume")
     config = RunConfig.from_dict(row["config"])
+    load_plugins(config.plugins)  # the plug-ins the run recorded, before any id is built
     session = _session(config, RunLog(history, run_id), Path(row["checkpoint_dir"]), progress,
                        _llm(config, history, run_id))
     last = last_iteration(history, run_id)
@@ -118,19 +124,19 @@ def _session(config: RunConfig, log: RunLog | None, checkpoints: Path, progress:
         from agents.discovery.discover import ensure_skills
 
         task = ensure_skills(task, llm)
-    student = make_student(config.student.id, seed=config.seed, **config.student.options)
-    env_config = EnvConfig(regime=config.student.regime, checks=config.checks,
-                           known_keep=config.known_keep)
-    env = LEVELS.make(config.teacher.level, task=task, student=student, config=env_config,
+    # the run's seed is each part's default seed; an option of the same name overrides it
+    student = make_student(config.student.id, **{"seed": config.seed, **config.student.options})
+    env = LEVELS.make(config.teacher.level, task=task, student=student, config=config.env,
                       progress=progress)
     needs = {"llm": llm} if config.teacher.policy in LLM_TEACHERS else {}
     if needs:
         needs.update(task=task, level=config.teacher.level)
-    policy = make_policy(config.teacher.policy, seed=config.seed, **needs,
-                         **config.teacher.policy_options)
+    policy = make_policy(config.teacher.policy,
+                         **{"seed": config.seed, **config.teacher.policy_options, **needs})
     needs = {"llm": llm} if config.teacher.engine in LLM_TEACHERS else {}
-    engine = make_engine(config.teacher.engine, task=task, seed=config.seed, **needs,
-                         **config.teacher.engine_options)
+    needs.update(task=task)
+    engine = make_engine(config.teacher.engine,
+                         **{"seed": config.seed, **config.teacher.engine_options, **needs})
     return Session(config, log, env, policy, engine, checkpoints, llm)  # type: ignore[arg-type]
 
 
@@ -151,11 +157,11 @@ def _guarded(session: Session, body: Callable[[], RunSummary]) -> RunSummary:
 
 def _begin(session: Session, progress: bool, steer: Steer | None,
            stop: threading.Event | None) -> RunSummary:
-    started = now()
+    started = utcnow()
     session.log.set_phase("evaluate", 0)
     obs = session.env.reset(seed=session.config.seed)
     _save_and_record(session, IterationRecord(
-        0, started, now(), dict(session.env.timings), session.env.val, session.env.test,
+        0, started, utcnow(), dict(session.env.timings), session.env.val, session.env.test,
         policy_state=session.policy.state()))
     return _loop(session, 0, obs, progress, steer, stop)
 
@@ -191,7 +197,7 @@ def _loop(session: Session, last: int, obs: Observation, progress: bool, steer: 
         except BudgetExceeded as e:
             log.set_status("stopped", f"{e}; stopped before iteration {t}")
             break
-        started = now()
+        started = utcnow()
         log.set_phase("plan", t)
         t0 = time.perf_counter()
         plan = _plan(session.policy, obs, cfg.teacher.budget, steer)
@@ -203,7 +209,7 @@ def _loop(session: Session, last: int, obs: Observation, progress: bool, steer: 
         result = env.step(examples, plan=plan)
         timings = {"plan": t1 - t0, "generate": t2 - t1, **result.timings}
         _save_and_record(session, IterationRecord(
-            t, started, now(), timings, env.val, result.test, plan,
+            t, started, utcnow(), timings, env.val, result.test, plan,
             result.verdicts, result.train, result.reward, len(env.accumulated),
             policy_state=session.policy.state(), alerts=result.alerts,
             forest=result.observation.forest))
@@ -220,12 +226,15 @@ def _loop(session: Session, last: int, obs: Observation, progress: bool, steer: 
 
 
 def _plan(policy: Policy, obs: Observation, budget: int, steer: Steer | None) -> Plan:
-    """The policy's plan, steered: a graph policy pauses inside itself (a LangGraph interrupt)
-    and resumes with the person's edits; for the others the hook edits the finished plan."""
-    if steer is not None and getattr(policy, "takes_steer", False):
-        return policy.plan(obs, budget, steer=steer)  # type: ignore[call-arg]
+    """The policy's plan, through the steering hook when a person steers; a policy that
+    remembers its plans is told which one was adopted (the person's edit, if any)."""
     plan = policy.plan(obs, budget)
-    return steer(plan, obs) if steer is not None else plan
+    if steer is None:
+        return plan
+    adopted = steer(plan, obs)
+    if isinstance(policy, RemembersPlans):
+        policy.adopt(adopted)
+    return adopted
 
 
 def _save_and_record(session: Session, record: IterationRecord) -> None:

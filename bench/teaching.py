@@ -12,6 +12,7 @@ by ``--workers`` processes at once; with ``--out DIR`` completed runs are kept a
     python bench/teaching.py                      # the full grid, 3 seeds, 2 workers
     python bench/teaching.py --quick              # a smoke test: tiny student and budget, 1 seed
     python bench/teaching.py --tasks arith-v0 --levels skill-list --policies uniform alp
+    python bench/teaching.py --quick --plugin my_tasks --tasks lists-v0   # a task of your own
 """
 
 from __future__ import annotations
@@ -31,17 +32,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agents.config import RunConfig, StudentConfig, TaskConfig, TeacherConfig  # noqa: E402
+from students.errors import CurriculabError  # noqa: E402
+from students.plugins import load_plugins  # noqa: E402
+from envs.level import Level  # noqa: E402
 
 TASKS = ("arith-v0", "strings-v0")
-LEVELS = ("open-ended", "skill-list", "skill-tree")
+LEVELS = tuple(level.value for level in Level)  # as text: run configs hold the level as text
 POLICIES = ("uniform", "weakest", "alp", "sec", "frontier", "explore-exploit")
 QUICK_STUDENT = {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1}
 # Levels whose runs are the same run for a policy that reads nothing the level changes:
 # uniform ignores the observation, weakest reads only per-skill accuracy (which Skill-Tree
 # shows as Skill-List does) and names no subskills. Their run is made once and reported at
 # each of these levels; ``--no-share`` runs them all.
-SAME_RUN = {"uniform": {"open-ended": "skill-list", "skill-tree": "skill-list"},
-            "weakest": {"skill-tree": "skill-list"}}
+SAME_RUN = {"uniform": {Level.OPEN_ENDED: Level.SKILL_LIST.value,
+                        Level.SKILL_TREE: Level.SKILL_LIST.value},
+            "weakest": {Level.SKILL_TREE: Level.SKILL_LIST.value}}
 Curve = list[tuple[int, float]]
 
 
@@ -50,10 +55,11 @@ def run_curve(config: RunConfig, db: Path) -> Curve:
     A run already completed in ``db`` is read back instead of run again."""
     from agents.runner import start_run
     from envs.history import History
-    from envs.history.queries import iterations, list_runs
+    from envs.history.queries import iterations
+    from envs.history.summaries import runs
 
     history = History(db)
-    done = list_runs(history) if db.exists() else None
+    done = runs(history) if db.exists() else None
     if done is not None and not done.empty and done.status.iloc[0] == "completed":
         run_id = done.run_id.iloc[0]
     else:
@@ -111,7 +117,7 @@ def grid(args: argparse.Namespace) -> list[tuple[str, str, str, int, RunConfig]]
         for task in args.tasks:
             for level in args.levels:
                 for policy in args.policies:
-                    config = RunConfig(task=TaskConfig(id=task), seed=seed,
+                    config = RunConfig(task=TaskConfig(id=task), seed=seed, plugins=args.plugin,
                                        student=StudentConfig(options=student),
                                        checkpoint_dir=str(args.out / "ckpt"))
                     teacher = TeacherConfig(policy=policy, level=level,
@@ -242,7 +248,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", help="folder for the runs' histories and checkpoints; "
                                       "completed runs found there are reused (default: temporary)")
     parser.add_argument("--html", help="HTML report (default: OUT/teaching.html)")
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="a module or .py file registering your tasks or policies, repeatable "
+                             "(installed entry points load by themselves)")
     args = parser.parse_args(argv)
+    try:  # here first, to fail in one line before any worker starts; each run loads them too
+        args.plugin = load_plugins(args.plugin)
+    except CurriculabError as e:
+        parser.error(str(e))
     if args.quick:
         args.seeds, args.iterations = args.seeds[:1], args.iterations or 2
         args.budget = args.budget or 60

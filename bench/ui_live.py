@@ -22,11 +22,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from envs.history.clock import utcnow  # noqa: E402
 from envs.history.database import History  # noqa: E402
 from ui.app import build_app  # noqa: E402
 from ui.launcher import Launcher  # noqa: E402
@@ -42,10 +43,6 @@ CONFIG = {
 }
 _DONE = re.compile(r"\*\*Completed iterations:\*\* (\d+|none yet) of")
 _RUN = re.compile(r"^### (\S+) — (\w+)", re.M)
-
-
-def _utc() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _free_port() -> int:
@@ -92,7 +89,7 @@ def _poll(client, child, seconds: float, poll_s: float, max_iterations: int | No
         running = child.poll() is None
         t0 = time.monotonic()
         try:
-            text, _bar, _plot = client.predict(run_id, True, api_name="/live")
+            text, _bar, _plot = client.predict(run_id, True, api_name="/poll_live")
             polls.append(time.monotonic() - t0)
             run_id, done = _parse(text, run_id, seen)
         except Exception as e:  # noqa: BLE001 - every failed poll is counted and reported
@@ -105,7 +102,7 @@ def _poll(client, child, seconds: float, poll_s: float, max_iterations: int | No
                           or (max_iterations is not None and done >= max_iterations))
         if run_id and stop_at is None and over:
             client.predict(run_id, api_name="/stop_run")
-            stop_at = _utc()
+            stop_at = utcnow()
         time.sleep(max(0.0, poll_s - (time.monotonic() - t0)))
 
 
@@ -115,7 +112,7 @@ def _parse(text: str, run_id: str | None, seen: dict[int, datetime]) -> tuple[st
         return run_id, -1
     done = _DONE.search(text)
     n = -1 if not done or done.group(1) == "none yet" else int(done.group(1))
-    now = _utc()
+    now = utcnow()
     for k in range(n + 1):
         seen.setdefault(k, now)
     return found.group(1), n

@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from envs.history.database import History  # noqa: E402
+from envs.level import Level  # noqa: E402
 from ui.app import build_app  # noqa: E402
 from ui.launcher import Launcher  # noqa: E402
 
@@ -58,7 +59,7 @@ def main() -> None:
 
 
 def steer(client, history: History, runner: Launcher) -> dict:
-    form = ["arith-v0", json.dumps(TASK), "skill-list", "weakest", "procedural", "tiny-gpt",
+    form = ["arith-v0", json.dumps(TASK), Level.SKILL_LIST.value, "weakest", "procedural", "tiny-gpt",
             json.dumps(STUDENT), "", "", BUDGET, ITERATIONS, 0, True]
     *_, menu, _ = client.predict(*form, api_name="/start_run")
     run_id = menu["value"]
@@ -94,7 +95,7 @@ def steer(client, history: History, runner: Launcher) -> dict:
 def _waiting(client, run_id: str, timeout: float = 300.0) -> tuple[dict, str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        _status, table, _reasoning, key = client.predict("", api_name="/steer_poll")
+        _status, table, _reasoning, key = client.predict("", api_name="/poll_steer")
         if key.startswith(run_id + "@"):
             return table, key
         time.sleep(0.2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from envs.quality.checks import normalise
+from envs.level import Level
 from envs.records import Example, Observation, Plan, StepResult
 from envs.tasks.task import ProceduralTask, Task
 
@@ -64,14 +65,14 @@ def check_env(env, examples: list[Example], plan: Plan | None = None) -> None:
 
 
 def _check_level_view(obs: Observation) -> None:
-    if obs.level == "open-ended":
+    if obs.level == Level.OPEN_ENDED:
         assert not obs.val.scores and not obs.val.answers and not obs.past, \
             "open-ended shows raw errors only, no per-skill scores"
         assert obs.error_rate is not None, "open-ended shows the error rate"
         assert all(not a.correct for a in obs.errors), "errors must be wrong answers"
     else:
         assert obs.val.scores, f"{obs.level} shows per-skill scores"
-    if obs.level != "skill-tree":
+    if obs.level != Level.SKILL_TREE:
         assert not obs.forest and not obs.offered, "only the skill-tree level shows a forest"
     else:
         names = [(n.skill, n.name) for n in obs.forest]

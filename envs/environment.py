@@ -20,47 +20,56 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from envs.alerts import forgetting_alerts
 from envs.evaluation import evaluate
+from envs.level import Level
 from envs.quality.checks import DEFAULT_CHECKS, QualityChecker
 from envs.records import Example, Observation, Plan, SkillProfile, StepResult, Subskill, Verdict
 from envs.tasks.task import Task
 from students.base import Student, TrainReport
 from students.errors import ConfigError, CurriculabError
+from students.options import at_least, check, within
 from students.registry import Registry
 from students.seeding import derive_seed
 
-REGIMES = ("continue", "retrain")
+# continue: train the current weights on the new examples; retrain: from the initial weights
+# on everything accumulated (DataEnvGym's)
+Regime = Literal["continue", "retrain"]
+REGIMES: tuple[str, ...] = get_args(Regime)
 
 
 @dataclass(frozen=True, slots=True)
 class EnvConfig:
-    """How the environment checks and trains, and what the teacher is shown."""
+    """How the environment checks and trains, and what the teacher is shown (a run config's
+    ``env`` section)."""
 
-    regime: str = "continue"  # continue from current weights | retrain from initial on all data
-    errors_shown: int = 20  # errors in a Skill-List / Skill-Tree observation
-    raw_errors: int = 100  # errors in an Open-Ended observation (its whole state)
-    checks: tuple[str, ...] = DEFAULT_CHECKS
-    known_keep: float = 0.0  # the "known" check keeps this fraction of already-known examples
-    alert_drop: float = 0.10  # a forgetting alert when a skill's val accuracy falls this far
-    warmup: bool = True
+    regime: Regime = "continue"
+    errors_shown: int = field(default=20, metadata=at_least(0))  # in Skill-List / Skill-Tree
+    raw_errors: int = field(default=100, metadata=at_least(0))  # Open-Ended: its whole state
+    checks: tuple[str, ...] = DEFAULT_CHECKS  # quality checks, by name (envs.quality.checks)
+    # the "known" check keeps this fraction of the examples the student already answers right
+    known_keep: float = field(default=0.0, metadata=within(0, 1))
+    # a forgetting alert when a skill's val accuracy falls this far below its best
+    alert_drop: float = field(default=0.10, metadata=within(0, 1, low_open=True))
+    warmup: bool = True  # train on the task's seed set before the first evaluation
 
     def __post_init__(self) -> None:
-        if self.regime not in REGIMES:
-            raise ConfigError(f"unknown training regime {self.regime!r} (known: {', '.join(REGIMES)})")
-        if self.errors_shown < 0 or self.raw_errors < 0 or not 0 < self.alert_drop <= 1:
-            raise ConfigError(f"errors shown must be >= 0 and alert_drop within (0, 1]: {self}")
+        check(self, "env")
 
 
-LEVELS: Registry = Registry("environment level")
+# The other levels subclass Environment, so they register themselves from their own modules,
+# imported on first use of the registry (importing them here would be an import circle).
+LEVELS: Registry[Environment] = Registry(
+    "environment level", builtins=("envs.open_ended", "envs.skill_tree"), group="curriculab.levels")
 
 
 class Environment:
     """What every level shares: reset, step, restore; a level shapes the observation."""
 
-    level = ""
+    level: Level  # each level's class names itself
     judges = False  # ask the student about every generated example, even without "known"
 
     def __init__(self, task: Task, student: Student, config: EnvConfig = EnvConfig(),
@@ -193,12 +202,8 @@ class Environment:
         return val, test
 
 
-@LEVELS.register("skill-list")
+@LEVELS.register(Level.SKILL_LIST.value)  # registry ids are plain text, as configs hold them
 class SkillListEnv(Environment):
     """State = per-skill val scores and sampled errors; action = per-skill counts."""
 
-    level = "skill-list"
-
-
-# The other levels register themselves on import; they subclass Environment, defined above.
-from envs import open_ended, skill_tree  # noqa: E402, F401
+    level = Level.SKILL_LIST

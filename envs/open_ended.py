@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from envs.environment import LEVELS, Environment
+from envs.level import Level
 from envs.records import Example, Observation, SkillProfile
+from envs.tasks.task import SkillReadingTask
 
 
-@LEVELS.register("open-ended")
+@LEVELS.register(Level.OPEN_ENDED.value)
 class OpenEndedEnv(Environment):
-    level = "open-ended"
+    level = Level.OPEN_ENDED
 
     def observation(self) -> Observation:
         assert self.val is not None
@@ -29,9 +31,8 @@ class OpenEndedEnv(Environment):
             error_rate=wrong / answered if answered else 0.0)
 
     def _prepare(self, examples: Sequence[Example]) -> list[Example]:
-        skill_of = getattr(self.task, "skill_of", None)
-        if skill_of is None:
+        if not isinstance(self.task, SkillReadingTask):
             return list(examples)
-        known = set(self.skill_names)
+        known, skill_of = set(self.skill_names), self.task.skill_of
         return [ex if ex.skill in known else replace(ex, skill=skill_of(ex.prompt) or ex.skill)
                 for ex in examples]

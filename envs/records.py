@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from envs.level import Level
 from students.base import TrainReport
 
 SPLITS = ("val", "test")
@@ -162,7 +163,7 @@ class Observation:
     errors: tuple[Answer, ...]
     past: tuple[Mapping[str, float], ...] = ()  # per earlier iteration: skill -> val accuracy
     examples_used: int = 0
-    level: str = "skill-list"
+    level: Level = Level.SKILL_LIST
     skill_names: tuple[str, ...] = ()
     error_rate: float | None = None
     forest: tuple[Subskill, ...] = ()

@@ -15,13 +15,14 @@ from dataclasses import replace
 
 from envs.environment import LEVELS, Environment
 from envs.forest import Forest, allocations_of
+from envs.level import Level
 from envs.records import Observation, Plan, Skill, Subskill, Verdict
 from envs.tasks.task import SubskillTask
 
 
-@LEVELS.register("skill-tree")
+@LEVELS.register(Level.SKILL_TREE.value)
 class SkillTreeEnv(Environment):
-    level = "skill-tree"
+    level = Level.SKILL_TREE
     judges = True
 
     def catalogue(self) -> tuple[Skill, ...]:

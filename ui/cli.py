@@ -7,6 +7,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+from agents.config import RunConfig
+from agents.llm.config import LLMConfig
+from envs.environment import REGIMES
 from students.errors import CurriculabError
 
 DEFAULT_DB = "curriculab.duckdb"
@@ -23,28 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     db = {"default": os.environ.get("CURRICULAB_DB", DEFAULT_DB),
           "help": "history file (default: $CURRICULAB_DB or ./curriculab.duckdb)"}
 
-    run = sub.add_parser("run", help="run a teaching loop (defaults: the offline demo)")
-    run.add_argument("--config", help="a .toml or .json run config; flags override it")
-    run.add_argument("--task", help="task id (default arith-v0)")
-    run.add_argument("--level", help="environment level (default skill-list)")
-    run.add_argument("--policy", help="teacher policy id (default weakest)")
-    run.add_argument("--engine", help="example engine id (default procedural)")
-    run.add_argument("--student", help="student id (default tiny-gpt)")
-    run.add_argument("--student-opt", action="append", default=[], metavar="KEY=VALUE",
-                     help="a student option, repeatable")
-    run.add_argument("--regime", choices=["continue", "retrain"], help="training regime")
-    run.add_argument("--iterations", type=_positive, help="teaching iterations")
-    run.add_argument("--budget", type=_positive, help="examples per iteration")
-    run.add_argument("--seed", type=int, help="run seed")
-    run.add_argument("--checkpoints", help="folder for student checkpoints (default ./runs)")
-    run.add_argument("--data", metavar="FILE",
-                     help="task from a JSONL/CSV/Parquet file (columns prompt, answer [, skill])")
-    run.add_argument("--teacher", choices=["llm"],
-                     help="'llm': an LLM plans and writes the data (--policy llm --engine llm)")
-    _llm_flags(run)
-    run.add_argument("--resume", metavar="RUN_ID", help="continue a killed or stopped run")
-    run.add_argument("--quiet", action="store_true", help="no progress bars")
-    run.add_argument("--db", **db)
+    _run_flags(sub.add_parser("run", help="run a teaching loop (defaults: the offline demo)"), db)
 
     runs = sub.add_parser("runs", help="list runs")
     runs.add_argument("--db", **db)
@@ -58,16 +40,52 @@ def build_parser() -> argparse.ArgumentParser:
     disc.add_argument("--data", metavar="FILE", required=True, help="a JSONL/CSV/Parquet file")
     disc.add_argument("--config", help="a run config whose [llm] section to use")
     _llm_flags(disc)
-    disc.add_argument("--prompt-column", default="prompt", help="default: prompt")
-    disc.add_argument("--answer-column", default="answer", help="default: answer")
-    disc.add_argument("--batch", type=_positive, default=10, help="items per call (default 10)")
+    disc.add_argument("--prompt-column", default="prompt", help="default: %(default)s")
+    disc.add_argument("--answer-column", default="answer", help="default: %(default)s")
+    disc.add_argument("--batch", type=_positive, default=10,
+                      help="items per call (default %(default)s)")
     disc.add_argument("--max-categories", type=_positive, default=8,
-                      help="at most this many skills (default 8)")
+                      help="at most this many skills (default %(default)s)")
     disc.add_argument("--out", metavar="FILE", help="write the rows with a skill column (JSONL)")
     disc.add_argument("--db", **db)
 
     _ui_flags(sub.add_parser("ui", help="the browser app (127.0.0.1 unless told otherwise)"), db)
     return parser
+
+
+def _run_flags(run: argparse.ArgumentParser, db: dict) -> None:
+    """Flags lay themselves over the config file (or the defaults, ``RunConfig()``, whose
+    values the help shows)."""
+    d = RunConfig()
+    run.add_argument("--config", help="a .toml or .json run config; flags override it")
+    run.add_argument("--print-config", action="store_true",
+                     help="print the effective config (file and flags) as TOML and exit")
+    run.add_argument("--task", help=f"task id (default {d.task.id})")
+    run.add_argument("--level", help=f"environment level (default {d.teacher.level})")
+    run.add_argument("--policy", help=f"teacher policy id (default {d.teacher.policy})")
+    run.add_argument("--engine", help=f"example engine id (default {d.teacher.engine})")
+    run.add_argument("--student", help=f"student id (default {d.student.id})")
+    run.add_argument("--student-opt", action="append", default=[], metavar="KEY=VALUE",
+                     help="a student option, repeatable (a JSON value or text)")
+    run.add_argument("--regime", choices=REGIMES, help=f"training regime (default {d.env.regime})")
+    run.add_argument("--iterations", type=_positive,
+                     help=f"teaching iterations (default {d.iterations})")
+    run.add_argument("--budget", type=_positive,
+                     help=f"examples per iteration (default {d.teacher.budget})")
+    run.add_argument("--seed", type=int, help=f"run seed (default {d.seed})")
+    run.add_argument("--checkpoints",
+                     help=f"folder for student checkpoints (default ./{d.checkpoint_dir})")
+    run.add_argument("--data", metavar="FILE",
+                     help="task from a JSONL/CSV/Parquet file (columns prompt, answer [, skill])")
+    run.add_argument("--teacher", choices=["llm"],
+                     help="'llm': an LLM plans and writes the data (--policy llm --engine llm)")
+    _llm_flags(run)
+    run.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                     help="a module or .py file registering your tasks, students, policies or "
+                          "engines, repeatable (recorded with the run, so --resume finds it)")
+    run.add_argument("--resume", metavar="RUN_ID", help="continue a killed or stopped run")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--db", **db)
 
 
 def _ui_flags(app: argparse.ArgumentParser, db: dict) -> None:
@@ -79,13 +97,17 @@ def _ui_flags(app: argparse.ArgumentParser, db: dict) -> None:
     app.add_argument("--share", action="store_true",
                      help="a public link (needs CURRICULAB_UI_USER and CURRICULAB_UI_PASSWORD)")
     app.add_argument("--checkpoints", help="folder for checkpoints of runs started in the app")
+    app.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                     help="a module or .py file registering your tasks, students, policies or "
+                          "engines, repeatable (installed entry points load by themselves)")
     app.add_argument("--db", **db)
 
 
 def _llm_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="an OpenAI-compatible endpoint, e.g. "
                         "http://127.0.0.1:8000/v1 (the key comes from $OPENAI_API_KEY)")
-    parser.add_argument("--model", help="the model name the endpoint serves")
+    parser.add_argument("--model", help=f"the model name the endpoint serves "
+                                        f"(default {LLMConfig().model})")
     parser.add_argument("--llm-opt", action="append", default=[], metavar="KEY=VALUE",
                         help="an llm setting (concurrency, temperature, budget_usd, ...), repeatable")
 

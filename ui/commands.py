@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import fields, replace
+from dataclasses import asdict
 from pathlib import Path
 
 from agents.config import RunConfig
 from agents.llm.config import LLMConfig
 from agents.runner import resume_run, start_run
 from envs.history import History
-from envs.history.queries import list_runs
+from envs.history import summaries
 from envs.history.report import run_report
 from envs.history.runlog import new_run_id
 from students.errors import ConfigError
+from students.options import build
 from ui.access import login
 from ui.controls import StopWatcher
 from ui.tables import pct, skills_table, table
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.print_config:  # what would run, as a config file; nothing runs
+        print(_resumed_config(args) if args.resume else config_from_args(args).to_toml(), end="")
+        return 0
     history = History(args.db)
     config = None if args.resume else config_from_args(args)
     run_id = args.resume or new_run_id()
@@ -40,36 +44,33 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
-    """The config file (or defaults) with the flags laid over it."""
+    """The config file (or the defaults) with the flags laid over it, checked as a whole:
+    a bad value from either is a ConfigError naming its key."""
     config = RunConfig.from_file(args.config) if args.config else RunConfig()
-    task, student, teacher = config.task, config.student, config.teacher
+    data = config.to_dict()
+    task, student, teacher = data["task"], data["student"], data["teacher"]
     if args.task:
-        task = replace(task, id=args.task)
+        task["id"] = args.task
     if args.data:
-        options = task.options if task.id == "file" else {}
-        task = replace(task, id="file", options={**options, "path": args.data})
+        options = task["options"] if task["id"] == "file" else {}
+        task.update(id="file", options={**options, "path": args.data})
     if args.student:
-        student = replace(student, id=args.student, options={})
-    if args.student_opt:
-        student = replace(student, options={**student.options,
-                                            **parse_options(args.student_opt, "--student-opt")})
+        student.update(id=args.student, options={})
+    student["options"].update(parse_options(args.student_opt, "--student-opt"))
     if args.regime:
-        student = replace(student, regime=args.regime)
+        data["env"]["regime"] = args.regime
     if args.teacher == "llm":
-        teacher = replace(teacher, policy="llm", engine="llm")
-    for flag, field in (("level", "level"), ("policy", "policy"), ("engine", "engine"),
-                        ("budget", "budget")):
+        teacher.update(policy="llm", engine="llm")
+    for flag in ("level", "policy", "engine", "budget"):
         if getattr(args, flag) is not None:
-            teacher = replace(teacher, **{field: getattr(args, flag)})
-    changes = {"task": task, "student": student, "teacher": teacher,
-               "llm": llm_from_args(config.llm, args)}
-    if args.iterations is not None:
-        changes["iterations"] = args.iterations
-    if args.seed is not None:
-        changes["seed"] = args.seed
-    if args.checkpoints:
-        changes["checkpoint_dir"] = args.checkpoints
-    return replace(config, **changes)
+            teacher[flag] = getattr(args, flag)
+    for flag, key in (("iterations", "iterations"), ("seed", "seed"),
+                      ("checkpoints", "checkpoint_dir")):
+        if getattr(args, flag) is not None:
+            data[key] = getattr(args, flag)
+    data["llm"] = asdict(llm_from_args(config.llm, args))
+    data["plugins"] = list(dict.fromkeys([*data["plugins"], *args.plugin]))
+    return RunConfig.from_dict(data)
 
 
 def llm_from_args(llm: LLMConfig, args: argparse.Namespace) -> LLMConfig:
@@ -79,11 +80,14 @@ def llm_from_args(llm: LLMConfig, args: argparse.Namespace) -> LLMConfig:
         changes["base_url"] = args.base_url
     if args.model:
         changes["model"] = args.model
-    known = {f.name for f in fields(LLMConfig)}
-    unknown = sorted(set(changes) - known)
-    if unknown:
-        raise ConfigError(f"unknown llm setting(s) {unknown} (known: {sorted(known)})")
-    return replace(llm, **changes)
+    return build(LLMConfig, {**asdict(llm), **changes}, "llm")
+
+
+def _resumed_config(args: argparse.Namespace) -> str:
+    """The config a run was recorded with, as TOML (the flags do not apply to a resume)."""
+    from envs.history.queries import run_row
+
+    return RunConfig.from_dict(run_row(History(args.db), args.resume)["config"]).to_toml()
 
 
 def parse_options(pairs: list[str], flag: str) -> dict[str, object]:
@@ -105,10 +109,10 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         print(f"no history at {args.db} yet: start one with `curriculab run`")
         return 0
-    runs = list_runs(history)
+    runs = summaries.runs(history, limit=None)
     rows = [[r.run_id, r.status, r.task, r.policy, r.student, r.seed,
-             f"{0 if r.last_iteration != r.last_iteration else int(r.last_iteration)}/{r.iterations}",
-             pct(None if r.test_mean != r.test_mean else r.test_mean)]
+             f"{int(r.done)}/{r.iterations}",
+             pct(None if r.final_test != r.final_test else r.final_test)]
             for r in runs.itertuples()]
     print(table(["run", "status", "task", "policy", "student", "seed", "iter", "test mean"], rows)
           if rows else "no runs yet")
@@ -210,7 +214,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from ui.server import serve  # gradio loads only for this command
 
     serve(args.db, host=args.host, port=args.port, open_browser=not args.no_browser,
-          share=args.share, checkpoint_dir=args.checkpoints)
+          share=args.share, checkpoint_dir=args.checkpoints, plugins=tuple(args.plugin))
     return 0
 
 

@@ -11,7 +11,7 @@ import threading
 from datetime import datetime
 
 from envs.history import History
-from envs.history.runlog import now
+from envs.history.clock import utcnow
 
 POLL_S = 2.0
 
@@ -20,7 +20,7 @@ def request_stop(history: History, run_id: str, by: str = "app") -> None:
     """Ask the process running ``run_id`` to stop before its next iteration."""
     with history.transaction() as con:
         con.execute("INSERT INTO controls (run_id, action, requested_at, requested_by)"
-                    " VALUES (?, 'stop', ?, ?)", [run_id, now(), by])
+                    " VALUES (?, 'stop', ?, ?)", [run_id, utcnow(), by])
 
 
 def stop_requested(history: History, run_id: str, since: datetime) -> bool:
@@ -33,7 +33,7 @@ def stop_requested(history: History, run_id: str, since: datetime) -> bool:
 def mark_handled(history: History, run_id: str) -> None:
     with history.transaction() as con:
         con.execute("UPDATE controls SET handled_at = ? WHERE run_id = ? AND handled_at IS NULL",
-                    [now(), run_id])
+                    [utcnow(), run_id])
 
 
 class StopWatcher:
@@ -49,7 +49,7 @@ class StopWatcher:
                  every_s: float = POLL_S) -> None:
         self.history, self.run_id, self.every_s = history, run_id, every_s
         self.event = event or threading.Event()
-        self._since = now()
+        self._since = utcnow()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._poll, name=f"stop-watch-{run_id}", daemon=True)
 

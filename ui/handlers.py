@@ -1,7 +1,8 @@
-"""What the app's handlers share: their dependencies, error translation and small formatters.
+"""What the app's views share: dependencies, the widgets above the tabs, wiring, formatters.
 
-The handlers themselves live in ``ui/views/`` (one module per view); each is a plain
-function taking ``Deps`` first, bound to them with ``bind`` in ``ui/app.py``.
+Each view lives in ``ui/views/`` (one module per view: its layout, its wiring and its
+handlers). A handler is a plain function taking ``Deps`` first; ``on`` (from ``connect``)
+binds it to them with ``bind``, which also turns a CurriculabError into a one-line message.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import inspect
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import gradio as gr
 import pandas as pd
@@ -26,6 +27,46 @@ class Deps:
 
     history: History
     runner: Launcher
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """The widgets every view may listen to: the page itself (its ``load`` event), the run menu
+    and its Refresh button, the selected run's version string (``run:iterations:status``; its
+    change means the run advanced) and the timers of the Live and Steer views."""
+
+    page: gr.Blocks
+    run: gr.Dropdown
+    refresh: gr.Button
+    version: gr.State
+    timer: gr.Timer
+    steer_timer: gr.Timer
+
+
+class On(Protocol):
+    """Connects ``event`` to ``handler`` (bound to the app's ``Deps``) under ``api_name``."""
+
+    def __call__(self, event: Callable[..., Any], handler: Callable[..., Any], inputs: list[Any],
+                 outputs: list[Any], api_name: str, **options: Any) -> Any: ...
+
+
+def connect(deps: Deps) -> On:
+    """The ``on`` the views wire their events with: every event gets a name for the API."""
+
+    def on(event: Callable[..., Any], handler: Callable[..., Any], inputs: list[Any],
+           outputs: list[Any], api_name: str, **options: Any) -> Any:
+        return event(bind(handler, deps), inputs, outputs, api_name=api_name, **options)
+
+    return on
+
+
+def follow_run(on: On, shared: Shared, handler: Callable[..., Any], inputs: list[Any],
+               outputs: list[Any], api_name: str) -> None:
+    """Load a view of the selected run when the run changes, and reload it quietly when the
+    run advances (``{api_name}_on_progress``)."""
+    on(shared.run.change, handler, inputs, outputs, api_name)
+    on(shared.version.change, handler, inputs, outputs, f"{api_name}_on_progress",
+       show_progress="hidden")
 
 
 def bind(fn: Callable[..., Any], deps: Deps) -> Callable[..., Any]:

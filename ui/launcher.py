@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from agents.config import RunConfig
 from agents.runner import resume_run, start_run
 from envs.history import History
+from envs.history.clock import utcnow
 from envs.history.queries import run_row
+from envs.history.runlog import RunLog, new_run_id
 from envs.records import Observation, Plan
-from envs.history.runlog import RunLog, new_run_id, now
 from students.errors import ConfigError, CurriculabError
 from ui.controls import StopWatcher, request_stop
 
@@ -56,9 +57,10 @@ class Launcher:
     """Starts, stops, resumes and steers runs in threads of this process."""
 
     def __init__(self, history: History, *, checkpoint_dir: str | Path | None = None,
-                 poll_s: float = 2.0) -> None:
+                 plugins: Sequence[str] = (), poll_s: float = 2.0) -> None:
         self.history = history
         self.checkpoint_dir = None if checkpoint_dir is None else str(checkpoint_dir)
+        self.plugins = tuple(plugins)  # the app's plug-ins, recorded with each run it starts
         self.poll_s = poll_s
         self._jobs: dict[str, _Job] = {}
         self._pending: dict[str, PendingPlan] = {}
@@ -71,6 +73,8 @@ class Launcher:
         Errors raised before the run is recorded (a bad student option, say) are raised here."""
         if self.checkpoint_dir is not None:
             config = replace(config, checkpoint_dir=self.checkpoint_dir)
+        if self.plugins:  # so that resuming it, here or from the command line, finds them
+            config = replace(config, plugins=tuple(dict.fromkeys((*self.plugins, *config.plugins))))
         run_id = new_run_id()
         self._launch(run_id, steer, lambda stop, cb: start_run(
             config, self.history, progress=False, steer=cb, stop=stop, run_id=run_id))
@@ -211,5 +215,5 @@ def _age(moment) -> float:
     """Seconds since a recorded (UTC, naive) timestamp; infinite when there is none."""
     if moment is None or moment != moment:
         return float("inf")
-    return (now() - moment.to_pydatetime().replace(tzinfo=None)).total_seconds() \
-        if hasattr(moment, "to_pydatetime") else (now() - moment).total_seconds()
+    return (utcnow() - moment.to_pydatetime().replace(tzinfo=None)).total_seconds() \
+        if hasattr(moment, "to_pydatetime") else (utcnow() - moment).total_seconds()

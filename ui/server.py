@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import webbrowser
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import gradio as gr
 
 from envs.history import History
 from students.errors import ConfigError
+from students.plugins import load_plugins
 from ui.access import login
 from ui.app import build_app
 from ui.launcher import Launcher
@@ -40,13 +42,16 @@ def has_desktop() -> bool:
 
 def serve(db: str | Path, *, host: str = "127.0.0.1", port: int | None = DEFAULT_PORT,
           open_browser: bool = True, share: bool = False, checkpoint_dir: str | None = None,
-          block: bool = True, quiet: bool = False) -> Served:
-    """Start the app on ``host:port`` over the history ``db``; blocks unless ``block=False``."""
+          block: bool = True, quiet: bool = False, plugins: Sequence[str] = ()) -> Served:
+    """Start the app on ``host:port`` over the history ``db``; blocks unless ``block=False``.
+    ``plugins`` (modules or .py files) are imported first, so the form's menus and the views
+    know the user's ids."""
     auth = login(host, share)
+    plugins = load_plugins(plugins)
     history = History(db)
     history.ensure()
     registered()  # import the registries (torch, seconds) before the first page, not during it
-    app = build_app(history, Launcher(history, checkpoint_dir=checkpoint_dir))
+    app = build_app(history, Launcher(history, checkpoint_dir=checkpoint_dir, plugins=plugins))
     try:
         _, url, share_url = app.launch(server_name=host, server_port=port, auth=auth, share=share,
                                        inbrowser=False, prevent_thread_lock=True, quiet=True,

@@ -19,7 +19,7 @@ from agents.discovery.stages import (
 from agents.discovery.store import DiscoveryStore, category_rows
 from agents.llm.client import LLMClient
 from envs.history import History
-from envs.tasks.task import Task
+from envs.tasks.task import DataTask, Task
 from students.errors import ConfigError
 
 
@@ -40,7 +40,7 @@ class Discovery:
 
 
 def discovery_id(task: Task, model: str, batch: int, max_categories: int) -> str:
-    data = getattr(task, "fingerprint", task.id)
+    data = task.fingerprint if isinstance(task, DataTask) else task.id
     text = f"{data}/{model}/{batch}/{max_categories}"
     return "disc-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
@@ -80,7 +80,7 @@ def discover(task: Task, llm: LLMClient, history: History, *, batch: int = 10,
 def ensure_skills(task: Task, llm: LLMClient | None) -> Task:
     """The task itself, or (a file without skill labels and an LLM at hand) a copy labelled
     by discovery."""
-    if not getattr(task, "needs_skills", False) or llm is None or llm.store.history is None:
+    history = llm.store.history if llm is not None else None
+    if not isinstance(task, DataTask) or not task.needs_skills or history is None:
         return task
-    result = discover(task, llm, llm.store.history)
-    return task.with_skills(result.skills())  # type: ignore[attr-defined]
+    return task.with_skills(discover(task, llm, history).skills())

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from envs.history.clock import utcnow
 from envs.history.database import History, insert_frame
 
 STAGES = ("label", "group", "assign")
@@ -21,8 +22,9 @@ class DiscoveryStore:
     def start(self, source: str, model: str, n_items: int) -> None:
         with self.history.transaction() as con:
             con.execute("INSERT OR IGNORE INTO discovery_runs (discovery_id, source, model,"
-                        " status, stage, n_items) VALUES (?, ?, ?, 'running', NULL, ?)",
-                        [self.id, source, model, n_items])
+                        " status, stage, n_items, created_at, updated_at)"
+                        " VALUES (?, ?, ?, 'running', NULL, ?, ?, ?)",
+                        [self.id, source, model, n_items, utcnow(), utcnow()])
 
     def done(self) -> list[str]:
         """The stages already completed (their rows are in the history)."""
@@ -37,8 +39,8 @@ class DiscoveryStore:
         with self.history.transaction() as con:
             con.execute(f"DELETE FROM {table} WHERE discovery_id = ?", [self.id])
             insert_frame(con, table, pd.DataFrame([{"discovery_id": self.id, **r} for r in rows]))
-            con.execute("UPDATE discovery_runs SET stage = ?, status = ?, updated_at = now()"
-                        " WHERE discovery_id = ?", [stage, status, self.id])
+            con.execute("UPDATE discovery_runs SET stage = ?, status = ?, updated_at = ?"
+                        " WHERE discovery_id = ?", [stage, status, utcnow(), self.id])
 
     def labels(self) -> dict[str, tuple[str, str]]:
         rows = self.history.rows("SELECT item_id, label, reason FROM discovery_labels"

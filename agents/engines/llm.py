@@ -9,6 +9,9 @@ rejected examples) are topped up for a few rounds.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
 from agents.engine import ENGINES
 from agents.graphs.engine.context import EngineContext
 from agents.graphs.engine.graph import engine_graph
@@ -19,6 +22,7 @@ from envs.quality.checks import normalise
 from envs.records import Example, Observation, Plan
 from envs.tasks.task import Task
 from students.errors import ConfigError
+from students.options import at_least, build, check, within
 
 
 def has_oracle(task: Task, probe: int = 20) -> bool:
@@ -35,23 +39,31 @@ def targets_of(plan: Plan) -> list[Target]:
     return targets
 
 
+@dataclass(frozen=True, slots=True)
+class LLMEngineOptions:
+    batch_size: int = field(default=8, metadata=at_least(1))  # examples asked for per call
+    spare: float = field(default=0.1, metadata=within(0, 1))  # asked for beyond the need
+    max_rounds: int = field(default=3, metadata=at_least(1))  # top-up rounds for shortfalls
+    samples: int = field(default=2, metadata=at_least(1))  # answers per prompt without an oracle
+    errors_shown: int = field(default=3, metadata=at_least(0))
+    examples_shown: int = field(default=3, metadata=at_least(0))
+
+    def __post_init__(self) -> None:
+        check(self, "teacher.engine_options")
+
+
 @ENGINES.register("llm")
 class LLMEngine:
     name = "llm"
 
     def __init__(self, *, task: Task, llm: LLMClient | None = None, seed: int = 0,
-                 batch_size: int = 8, spare: float = 0.1, max_rounds: int = 3,
-                 samples: int = 2, errors_shown: int = 3, examples_shown: int = 3) -> None:
+                 **options: Any) -> None:
+        checked = build(LLMEngineOptions, options, "teacher.engine_options")
         if llm is None:
             raise ConfigError("engine 'llm' needs an LLM endpoint: set llm.base_url and "
                               "llm.model in the config (or --base-url/--model)")
-        if batch_size < 1 or max_rounds < 1 or samples < 1 or not 0 <= spare <= 1:
-            raise ConfigError("engine 'llm': batch_size, max_rounds and samples must be >= 1"
-                              " and spare within [0, 1]")
         self.task, self.llm, self.seed = task, llm, seed
-        self.options = dict(batch_size=batch_size, spare=spare, max_rounds=max_rounds,
-                            samples=samples, errors_shown=errors_shown,
-                            examples_shown=examples_shown)
+        self.options = asdict(checked)  # the engine graph's context takes them as keywords
         self.oracle = has_oracle(task)
         self.heldout = frozenset(normalise(i.prompt) for split in ("val", "test")
                                  for i in task.split(split))

@@ -8,21 +8,35 @@ the part of a skill's count its subskills leave comes from that default generato
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from agents.engine import ENGINES
 from envs.records import Example, Observation, Plan
 from envs.tasks.task import ProceduralTask, SubskillTask, Task
 from students.errors import ConfigError
+from students.options import at_least, build, check
 from students.seeding import derive_seed
+
+
+@dataclass(frozen=True, slots=True)
+class ProceduralOptions:
+    # the generators' difficulty for skills without subskills; None: each skill's own
+    difficulty: int | None = field(default=None, metadata=at_least(1))
+
+    def __post_init__(self) -> None:
+        check(self, "teacher.engine_options")
 
 
 @ENGINES.register("procedural")
 class ProceduralEngine:
     name = "procedural"
 
-    def __init__(self, *, task: Task, seed: int = 0, difficulty: int | None = None) -> None:
+    def __init__(self, *, task: Task, seed: int = 0, **options: Any) -> None:
+        self.options = build(ProceduralOptions, options, "teacher.engine_options")
         if not isinstance(task, ProceduralTask):
             raise ConfigError(f"engine 'procedural' needs a task with generators; {task.id} has none")
-        self.task, self.difficulty = task, difficulty
+        self.task, self.difficulty = task, self.options.difficulty
         self._known: dict[str, set[str]] = {}
 
     def generate(self, plan: Plan, observation: Observation, *, iteration: int,

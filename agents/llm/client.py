@@ -29,9 +29,10 @@ from agents.llm.errors import CallFailed, classify
 from agents.llm.loop import LoopThread
 from agents.llm.prices import price_for
 from agents.llm.request import Reply, Request
-from agents.llm.store import CacheEntry, CallRecord, CallStore, GroupWriter, Job, utcnow
+from agents.llm.store import CacheEntry, CallRecord, CallStore, GroupWriter, Job
 from agents.llm.structured import OutputError, instruction, next_mode, parse, response_format
 from envs.history import History
+from envs.history.clock import utcnow
 from students.errors import ConfigError
 from agents.llm.errors import LLMError
 from students.seeding import derive_seed

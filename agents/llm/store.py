@@ -12,19 +12,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime, timezone
+from datetime import datetime
 
 import duckdb
 import pandas as pd
 
+from envs.history.clock import utcnow
 from envs.history.database import History, insert_frame
 
 
 Job = Callable[[duckdb.DuckDBPyConnection], None]  # a write to run in the next transaction
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,26 +16,33 @@ they get tried.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from agents.arms import (ProgressMemory, budget_plan, sample_counts, skill_readings,
                          subskill_readings, top)
 from agents.policy import POLICIES
+from envs.level import Level
 from envs.records import Observation, Plan
-from students.errors import ConfigError
+from students.options import at_least, build, check, within
 from students.seeding import derive_seed
+
+
+@dataclass(frozen=True, slots=True)
+class ALPOptions:
+    explore: float = field(default=0.2, metadata=within(0, 1))  # share drawn uniformly
+    smoothing: float = field(default=1.0, metadata=within(0, 1, low_open=True))  # 1: last only
+    pulls: int | None = field(default=None, metadata=at_least(1))  # None: one per example
+
+    def __post_init__(self) -> None:
+        check(self, "teacher.policy_options")
 
 
 @POLICIES.register("alp")
 class ALPPolicy:
-    def __init__(self, *, seed: int = 0, explore: float = 0.2, smoothing: float = 1.0,
-                 pulls: int | None = None) -> None:
-        if not 0.0 <= explore <= 1.0 or not 0.0 < smoothing <= 1.0 or (pulls is not None
-                                                                      and pulls < 1):
-            raise ConfigError(f"alp: explore within [0, 1], smoothing within (0, 1] and pulls"
-                              f" >= 1, got {explore}, {smoothing}, {pulls}")
-        self.seed, self.explore, self.smoothing = seed, float(explore), float(smoothing)
-        self.pulls = pulls
+    def __init__(self, *, seed: int = 0, **options: Any) -> None:
+        self.options = o = build(ALPOptions, options, "teacher.policy_options")
+        self.seed, self.explore, self.smoothing, self.pulls = seed, o.explore, o.smoothing, o.pulls
         self.load_state({})
 
     def plan(self, observation: Observation, budget: int) -> Plan:
@@ -45,7 +52,7 @@ class ALPPolicy:
         counts = sample_counts(probs, budget, derive_seed(self.seed, "alp", observation.iteration),
                                self.pulls)
         sub_weights = {}
-        if observation.level == "skill-tree":
+        if observation.level == Level.SKILL_TREE:
             for skill in observation.skills:
                 subs = subskill_readings(observation, skill)
                 self._learn(subs)

@@ -11,26 +11,37 @@ setting the student half-masters to the next.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from agents.allocation import largest_remainder
 from agents.arms import budget_plan, skill_readings, subskill_readings, top
 from agents.policy import POLICIES, Stateless
+from envs.level import Level
 from envs.records import Observation, Plan
-from students.errors import ConfigError
+from students.options import build, check, within
+
+
+@dataclass(frozen=True, slots=True)
+class FrontierOptions:
+    floor: float = field(default=0.02, metadata=within(0, 1))  # added to every weight
+
+    def __post_init__(self) -> None:
+        check(self, "teacher.policy_options")
 
 
 @POLICIES.register("frontier")
 class FrontierPolicy(Stateless):
-    def __init__(self, *, seed: int = 0, floor: float = 0.02) -> None:
-        if not 0.0 <= floor <= 1.0:
-            raise ConfigError(f"frontier: floor must be within [0, 1], got {floor}")
-        self.seed, self.floor = seed, float(floor)
+    def __init__(self, *, seed: int = 0, **options: Any) -> None:
+        self.options = build(FrontierOptions, options, "teacher.policy_options")
+        self.seed, self.floor = seed, self.options.floor
 
     def plan(self, observation: Observation, budget: int) -> Plan:
         readings = skill_readings(observation)
         weights = {r.key: self._weight(r.accuracy) for r in readings}
         counts = largest_remainder(weights, budget)
         sub_weights = {}
-        if observation.level == "skill-tree":
+        if observation.level == Level.SKILL_TREE:
             for skill in observation.skills:
                 subs = subskill_readings(observation, skill)
                 if subs:

@@ -1,63 +1,72 @@
 """``llm``: an LLM reads the observation of the environment level and returns a plan with
 reasoning. Its memory (past plans, the skill forest of Skill-Tree) is JSON state, so a
 resumed run renders exactly the prompt the uninterrupted run would have, and replays the
-cached call instead of paying for it again."""
+cached call instead of paying for it again. A person's edits reach it through ``adopt``."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from langgraph.types import Command
-
-from agents.graphs.policy.context import LEVELS, PolicyContext
+from agents.graphs.policy.context import PolicyContext
 from agents.graphs.policy.graph import policy_graph
-from agents.graphs.policy.state import plan_from_dict, plan_to_dict
+from agents.graphs.policy.state import plan_from_dict
 from agents.llm.client import LLMClient
 from agents.policy import POLICIES
+from envs.level import Level
 from envs.records import Observation, Plan
 from envs.tasks.task import Task
 from students.errors import ConfigError
+from students.options import at_least, build, check
 
-Steer = Callable[[Plan, Observation], Plan]
+
+@dataclass(frozen=True, slots=True)
+class LLMPolicyOptions:
+    errors_shown: int = field(default=12, metadata=at_least(0))  # student errors in the prompt
+    history_shown: int = field(default=5, metadata=at_least(0))  # past plans in the prompt
+
+    def __post_init__(self) -> None:
+        check(self, "teacher.policy_options")
 
 
 @POLICIES.register("llm")
 class LLMPolicy:
-    takes_steer = True  # the runner hands its steering hook to plan(), the graph interrupts
+    """A ``RemembersPlans`` policy: its past plans are part of its next prompt."""
 
     def __init__(self, *, llm: LLMClient | None = None, task: Task | None = None,
-                 level: str = "skill-list", seed: int = 0, errors_shown: int = 12,
-                 history_shown: int = 5) -> None:
+                 level: str = Level.SKILL_LIST, seed: int = 0, **options: Any) -> None:
+        self.options = build(LLMPolicyOptions, options, "teacher.policy_options")
         if llm is None or task is None:
             raise ConfigError("policy 'llm' needs an LLM endpoint: set llm.base_url and "
                               "llm.model in the config (or --base-url/--model)")
-        if level not in LEVELS:
-            raise ConfigError(f"policy 'llm' knows levels {', '.join(LEVELS)}, not {level!r}")
-        self.llm, self.task, self.level, self.seed = llm, task, level, seed
-        self.errors_shown, self.history_shown = errors_shown, history_shown
+        self.llm, self.task, self.level, self.seed = llm, task, Level.parse(level), seed
+        self.errors_shown = self.options.errors_shown
+        self.history_shown = self.options.history_shown
         self.memory: dict[str, Any] = {"plans": [], "forest": {}}
         self.graph = policy_graph()
-        self._threads = itertools.count()
         self.last_error: str | None = None
+        # the last plan's iteration and the memory before it: adopt() replaces that plan
+        self._proposed: tuple[int, Mapping[str, Any]] | None = None
 
-    def plan(self, observation: Observation, budget: int, *, steer: Steer | None = None) -> Plan:
-        """Run the graph; with ``steer``, the interrupt hands the proposal to it and the
-        graph resumes with the person's plan."""
+    def plan(self, observation: Observation, budget: int) -> Plan:
+        """Run the graph and remember the plan it proposes (``adopt`` replaces it)."""
         context = PolicyContext(self.llm, self.task, observation, budget, self.level, self.seed,
-                                self.memory, steer is not None, self.errors_shown,
-                                self.history_shown)
-        config = {"configurable": {"thread_id": f"plan-{observation.iteration}-{next(self._threads)}"}}
-        out = self.graph.invoke({}, config, context=context)
-        if "__interrupt__" in out:
-            proposal = plan_from_dict(out["__interrupt__"][0].value["plan"])
-            edited = steer(proposal, observation)  # type: ignore[misc]
-            out = self.graph.invoke(Command(resume=plan_to_dict(edited)), config, context=context)
+                                self.memory, self.errors_shown, self.history_shown)
+        out = self.graph.invoke({}, context=context)
         self.last_error = out.get("error")
-        plan = plan_from_dict(out["plan"])
+        plan = plan_from_dict(out["proposal"])
+        self._proposed = (observation.iteration + 1, self.state())
         self._remember(observation.iteration + 1, plan)
         return plan
+
+    def adopt(self, plan: Plan) -> None:
+        """Remember ``plan`` (a person's edit of the last proposal, say) instead of the proposal."""
+        if self._proposed is None:
+            raise RuntimeError("call plan() before adopt()")
+        iteration, before = self._proposed
+        self.load_state(before)
+        self._remember(iteration, plan)
 
     def state(self) -> Mapping[str, Any]:
         return {"plans": [dict(p) for p in self.memory["plans"]],

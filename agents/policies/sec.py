@@ -12,25 +12,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from agents.arms import (ProgressMemory, budget_plan, sample_counts, skill_readings,
                          subskill_readings, top)
 from agents.policy import POLICIES
+from envs.level import Level
 from envs.records import Observation, Plan
-from students.errors import ConfigError
+from students.options import above, at_least, build, check, within
 from students.seeding import derive_seed
+
+
+@dataclass(frozen=True, slots=True)
+class SECOptions:
+    alpha: float = field(default=0.5, metadata=within(0, 1, low_open=True))  # TD(0) step
+    temperature: float = field(default=0.1, metadata=above(0))  # of the Boltzmann sampling
+    pulls: int | None = field(default=None, metadata=at_least(1))  # None: one per example
+
+    def __post_init__(self) -> None:
+        check(self, "teacher.policy_options")
 
 
 @POLICIES.register("sec")
 class SECPolicy:
-    def __init__(self, *, seed: int = 0, alpha: float = 0.5, temperature: float = 0.1,
-                 pulls: int | None = None) -> None:
-        if not 0.0 < alpha <= 1.0 or temperature <= 0 or (pulls is not None and pulls < 1):
-            raise ConfigError(f"sec: alpha within (0, 1], temperature > 0 and pulls >= 1, got "
-                              f"{alpha}, {temperature}, {pulls}")
-        self.seed, self.alpha, self.temperature = seed, float(alpha), float(temperature)
-        self.pulls = pulls
+    def __init__(self, *, seed: int = 0, **options: Any) -> None:
+        self.options = o = build(SECOptions, options, "teacher.policy_options")
+        self.seed, self.alpha, self.temperature, self.pulls = seed, o.alpha, o.temperature, o.pulls
         self.load_state({})
 
     def plan(self, observation: Observation, budget: int) -> Plan:
@@ -40,7 +48,7 @@ class SECPolicy:
         counts = sample_counts(probs, budget, derive_seed(self.seed, "sec", observation.iteration),
                                self.pulls)
         sub_weights = {}
-        if observation.level == "skill-tree":
+        if observation.level == Level.SKILL_TREE:
             for skill in observation.skills:
                 subs = subskill_readings(observation, skill)
                 rewards.update(self._update(subs))

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from agents.allocation import largest_remainder
 from agents.policy import POLICIES, Stateless
 from envs.records import Observation, Plan
+from students.options import build, check
+
+
+@dataclass(frozen=True, slots=True)
+class UniformOptions:
+    """None: the baseline has nothing to tune."""
+
+    def __post_init__(self) -> None:
+        check(self, "teacher.policy_options")
 
 
 @POLICIES.register("uniform")
 class UniformPolicy(Stateless):
-    def __init__(self, *, seed: int = 0) -> None:
+    def __init__(self, *, seed: int = 0, **options: Any) -> None:
+        self.options = build(UniformOptions, options, "teacher.policy_options")
         self.seed = seed
 
     def plan(self, observation: Observation, budget: int) -> Plan:

@@ -1,4 +1,5 @@
-"""Reads of the history used by the command line, resume and the app."""
+"""Reads of the history used by resume and the command line (the list of runs is
+``summaries.runs``, shared with the app)."""
 
 from __future__ import annotations
 
@@ -12,22 +13,6 @@ from envs.records import Alert, Answer, Example, SkillProfile, Subskill
 from envs.evaluation import score_answers
 from envs.tasks.task import Task
 from envs.history import HistoryError
-
-
-def list_runs(history: History) -> pd.DataFrame:
-    """Every run with its last completed iteration and final mean accuracies."""
-    return history.frame(
-        """
-        SELECT r.run_id, r.status, r.task, r.level, r.policy, r.engine, r.student, r.seed,
-               r.iterations, r.budget, r.created_at, r.updated_at, r.phase, r.message,
-               i.iteration AS last_iteration, i.val_mean, i.test_mean, i.examples_used
-        FROM runs r LEFT JOIN (
-            SELECT * FROM iterations QUALIFY row_number() OVER
-                (PARTITION BY run_id ORDER BY iteration DESC) = 1
-        ) i USING (run_id)
-        ORDER BY r.created_at DESC
-        """
-    )
 
 
 def run_row(history: History, run_id: str) -> dict[str, Any]:

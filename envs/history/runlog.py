@@ -12,23 +12,32 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+import duckdb
 import pandas as pd
 
+from envs.history.clock import utcnow
 from envs.history.database import History, insert_frame
 from envs.records import Alert, Plan, SkillProfile, Subskill, Verdict
 from students.base import TrainReport
 from students.errors import CurriculabError
 
 PHASES = ("evaluate", "plan", "generate", "check", "train")
-TABLES = ("iterations", "skill_scores", "plans", "allocations", "examples", "answers", "yields",
-          "alerts", "forest")
+# Tables with run_id and iteration that a resume keeps whole: every attempt at an LLM call was
+# paid for (the run's budget counts it) and its cache entry names it, so it stays recorded.
+KEPT_ON_RESUME = frozenset({"llm_calls"})
 
 
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+def iteration_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every table holding rows per run and iteration, read from the schema (so a table a
+    migration adds is covered), less those in ``KEPT_ON_RESUME``."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.columns"
+        " WHERE column_name IN ('run_id', 'iteration') AND table_schema = current_schema()"
+        " GROUP BY table_name HAVING count(DISTINCT column_name) = 2 ORDER BY table_name").fetchall()
+    return [table for (table,) in rows if table not in KEPT_ON_RESUME]
 
 
 def new_run_id() -> str:
@@ -68,8 +77,9 @@ class RunLog:
                summary: Mapping[str, Any], versions: Mapping[str, str]) -> RunLog:
         """Insert the run row; ``summary`` holds task, level, policy, engine, student, seed,
         iterations, budget and checkpoint_dir."""
-        columns = ["run_id", "status", "config", "versions", *summary]
-        values = [run_id, "running", json.dumps(config), json.dumps(versions), *summary.values()]
+        columns = ["run_id", "status", "config", "versions", "created_at", "updated_at", *summary]
+        values = [run_id, "running", json.dumps(config), json.dumps(versions), utcnow(), utcnow(),
+                  *summary.values()]
         marks = ", ".join("?" for _ in columns)
         with history.transaction() as con:
             con.execute(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({marks})", values)
@@ -79,14 +89,14 @@ class RunLog:
         with self.history.transaction() as con:
             con.execute(
                 "UPDATE runs SET status = ?, message = ?, updated_at = ?, heartbeat_at = ?"
-                " WHERE run_id = ?", [status, message, now(), now(), self.run_id])
+                " WHERE run_id = ?", [status, message, utcnow(), utcnow(), self.run_id])
 
     def set_phase(self, phase: str, iteration: int, progress: float | None = None, *,
                   wait: bool = False) -> None:
         """Live progress for watchers (the app's Live view), written in the background so
         the loop never waits on the file for it; ``wait`` writes it (and any pending one)
         before returning."""
-        values = [phase, iteration, progress, now(), self.run_id]
+        values = [phase, iteration, progress, utcnow(), self.run_id]
         if wait:
             self._phases.flush()
             self._write_phase(values)
@@ -101,7 +111,7 @@ class RunLog:
     def drop_after(self, iteration: int) -> None:
         """Remove any rows past ``iteration`` (a resume starts from a clean boundary)."""
         with self.history.transaction() as con:
-            for table in TABLES:
+            for table in iteration_tables(con):
                 con.execute(f"DELETE FROM {table} WHERE run_id = ? AND iteration > ?",
                             [self.run_id, iteration])
 
@@ -133,7 +143,7 @@ class RunLog:
             for table, frame in frames.items():
                 insert_frame(con, table, frame)
             con.execute("UPDATE runs SET updated_at = ?, heartbeat_at = ? WHERE run_id = ?",
-                        [now(), now(), self.run_id])
+                        [utcnow(), utcnow(), self.run_id])
 
     # -- frames ------------------------------------------------------------------------
     def _iteration_frame(self, rec: IterationRecord) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from envs.history.database import History
+from envs.level import Level
 
 MAX_POINTS = 60  # iterations per chart; a longer run shows every k-th and its last
 MAX_RUNS = 500  # rows in the runs table
@@ -50,19 +51,21 @@ def has_table(history: History, con: duckdb.DuckDBPyConnection, table: str) -> b
 
 
 # -- 1. runs ---------------------------------------------------------------------------------
-def runs(history: History) -> pd.DataFrame:
-    """Every run (newest first) with its progress and final accuracies."""
+def runs(history: History, limit: int | None = MAX_RUNS) -> pd.DataFrame:
+    """Every run (newest first, the newest ``limit``; None: all) with its progress (``done``:
+    the last completed iteration, 0 before any; ``phase``: where it is now) and its final
+    accuracies. The app's Runs view, ``curriculab runs`` and the tests all read this."""
     with history.reader() as con:
         return fetch(con, """
             SELECT r.run_id, r.status, r.task, r.level, r.policy, r.engine, r.student, r.seed,
                    coalesce(i.iteration, 0) AS done, r.iterations, r.budget,
                    i.val_mean AS final_val, i.test_mean AS final_test,
-                   i.examples_used, r.created_at, r.heartbeat_at, r.message
+                   i.examples_used, r.created_at, r.heartbeat_at, r.phase, r.message
             FROM runs r LEFT JOIN (
                 SELECT run_id, iteration, val_mean, test_mean, examples_used FROM iterations
                 QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY iteration DESC) = 1
             ) i USING (run_id)
-            ORDER BY r.created_at DESC LIMIT ?""", [MAX_RUNS])
+            ORDER BY r.created_at DESC LIMIT ?""", [limit])
 
 
 # -- 2. live ---------------------------------------------------------------------------------
@@ -182,7 +185,7 @@ def _forest(history: History, con: duckdb.DuckDBPyConnection, run_id: str) -> pd
                    FROM skill_scores WHERE run_id = ? AND split = 'val' AND iteration > 0
                    GROUP BY skill)"""
     level = con.execute("SELECT level FROM runs WHERE run_id = ?", [run_id]).fetchone()
-    if not level or level[0] != "skill-tree":
+    if not level or level[0] != Level.SKILL_TREE:
         return pd.DataFrame(columns=FOREST_COLUMNS)
     if has_table(history, con, "forest"):
         found = fetch(con, f"""

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from envs.tasks import suite
 from envs.tasks.sampler import draw
 from envs.records import Item, Skill
 from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import DataError
+from students.options import build
 
 Sampler = Callable[[random.Random, int], str]  # (rng, difficulty) -> operand text
 Solver = Callable[[re.Match], str]
@@ -178,41 +180,30 @@ SPECS: tuple[SkillSpec, ...] = (
 # on the other half, so the starting profile is uneven and a teacher has something to find.
 SEED_COUNTS: Mapping[str, int] = {"max": 1000, "rev": 1500, "dup": 1500, "len": 300}
 # The default suite: eight skills of clearly different difficulty for a character-level
-# student: four warmed up by the seed set (len, learnt from a hundred-odd examples, only needs
-# a few hundred); par, learnt in one iteration; min, suc and srt, which keep improving with
-# data throughout the demo's budget. Taught evenly (125 examples each per iteration, seeds 0-2)
-# the default tiny-gpt ends at 0.88-1.0 on the first five and min, 0.16-0.78 on suc and
-# 0.34-0.66 on srt. Skills left out: some learn in sudden jumps at unpredictable points (rot,
-# swp, inc), some barely move within the budget (cmp, cnt, dsm, mod, odd, the multi-digit
-# sums); they are there to choose with ``skills``.
+# student, each learnable within the demo's budget (how far each gets: bench/NOTES.md); the
+# others learn in sudden jumps or barely move, and are there to choose with ``skills``.
 DEFAULT_SKILLS = ("max", "rev", "dup", "par", "len", "min", "suc", "srt")
 DEFAULT_LEVELS: Mapping[str, int] = {"cmp": 2, "suc": 4}
-EVAL_SIZE = 50  # val and test items per skill
 SPLIT_SEED = 20250101  # fixed: the splits are part of the task's definition
 
 
-class Arith:
-    """The ``arith-v0`` task (a ``ProceduralTask``)."""
+class ArithTask:
+    """The ``arith-v0`` task (a ``ProceduralTask``); its options are ``SuiteOptions``."""
 
     id = "arith-v0"
 
-    def __init__(
-        self,
-        *,
-        eval_size: int = EVAL_SIZE,
-        seed_counts: Mapping[str, int] | None = None,
-        skills: Sequence[str] | None = None,
-        levels: Mapping[str, int] | None = None,
-    ) -> None:
-        chosen = suite.choose(self.id, SPECS, skills=skills, levels=levels, default_skills=DEFAULT_SKILLS,
-                              default_levels=DEFAULT_LEVELS, limit=lambda s: s.max_difficulty)
+    def __init__(self, **options: Any) -> None:
+        self.options = build(suite.SuiteOptions, options, "task.options")
+        o = self.options
+        chosen = suite.choose(self.id, SPECS, skills=o.skills, levels=o.levels,
+                              default_skills=DEFAULT_SKILLS, default_levels=DEFAULT_LEVELS,
+                              limit=lambda s: s.max_difficulty)
         self._specs = {s.name: s for s in chosen}
-        counts = suite.seed_counts(self.id, SPECS, chosen, SEED_COUNTS if seed_counts is None else seed_counts)
-        if eval_size < 1:
-            raise DataError(f"arith-v0: eval_size must be at least 1, got {eval_size}")
+        counts = suite.seed_counts(self.id, SPECS, chosen,
+                                   SEED_COUNTS if o.seed_counts is None else o.seed_counts)
         self.skills = tuple(Skill(s.name, s.description) for s in chosen)
         self.description = _describe(chosen)
-        self._splits = self._make_splits(eval_size, counts)
+        self._splits = self._make_splits(o.eval_size, counts)
         self._heldout = frozenset(i.prompt for name in ("val", "test") for i in self._splits[name])
 
     def split(self, name: str) -> tuple[Item, ...]:
@@ -312,6 +303,7 @@ def _describe(specs: tuple[SkillSpec, ...]) -> str:
 
 
 @TASKS.register("arith-v0")
-def arith(**options) -> Arith:
-    """Build ``arith-v0``; options: ``eval_size`` (val/test items per skill), ``seed_counts``."""
-    return Arith(**options)
+def make_arith(**options: Any) -> ArithTask:
+    """Build ``arith-v0``; its options (``skills``, ``levels``, ``seed_counts``, ``eval_size``)
+    are ``envs.tasks.suite.SuiteOptions``."""
+    return ArithTask(**options)

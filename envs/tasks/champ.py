@@ -9,12 +9,15 @@ in both val and test. Final answers are checked after normalisation (``envs.task
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
 
 from envs.tasks.math_answer import equivalent
 from envs.records import Item, Skill
-from envs.tasks.splits import halves, head, positive_int
+from envs.tasks.splits import halves, head
 from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import ConfigError, DataError
+from students.options import at_least, build, check
 
 SPLIT_SEED = 0
 FOLDED = {"Trigonometry": "Algebra", "Function": "Algebra"}
@@ -42,6 +45,15 @@ def skill_name(category: str) -> str:
     return FOLDED.get(category, category).lower().replace("-", "_")
 
 
+@dataclass(frozen=True, slots=True)
+class ChampOptions:
+    limit: int | None = field(default=None, metadata=at_least(1))  # first items of each split
+    id: str = "champ-v0"
+
+    def __post_init__(self) -> None:
+        check(self, "task.options")
+
+
 class ChampTask:
     """Competition math with concepts as skills; answers verified after normalisation."""
 
@@ -52,8 +64,10 @@ class ChampTask:
         "final answer, e.g. '239', '1/(n+1)', '2^(n-1)', 'No'."
     )
 
-    def __init__(self, *, limit: int | str | None = None, id: str = "champ-v0") -> None:
-        self.id = id
+    def __init__(self, **options: Any) -> None:
+        """``options`` are ``ChampOptions``'s fields, given as values or as text ("12")."""
+        self.options = build(ChampOptions, options, "task.options", text=True)
+        self.id = self.options.id
         data = load_dataset()
         items, used = [], Counter()
         for problem in data.problems.values():
@@ -68,7 +82,7 @@ class ChampTask:
         if unknown:
             raise DataError(f"CHAMP has concept areas this task does not know: {sorted(unknown)}")
         val, test = halves(items, SPLIT_SEED)
-        count = positive_int("limit", limit)
+        count = self.options.limit
         self._splits = {"seed": (), "val": head(val, count), "test": head(test, count)}
 
     def split(self, name: str) -> tuple[Item, ...]:
@@ -94,6 +108,6 @@ def _concepts(data, used: Counter) -> tuple[Skill, ...]:
 
 
 @TASKS.register("champ-v0")
-def make_champ(**options) -> ChampTask:
+def make_champ(**options: Any) -> ChampTask:
     """``make("champ-v0", limit=None)``; ``limit`` keeps the first items of each split."""
     return ChampTask(**options)

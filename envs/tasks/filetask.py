@@ -16,15 +16,17 @@ import hashlib
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from envs.tasks.filedata import Columns, Row, read_rows
 from envs.quality.checks import normalise
 from envs.records import Item, Skill
 from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import DataError
+from students.options import at_least, build, check
 
 UNLABELLED = "all"
 SPLIT_ALIASES = {"seed": "seed", "train": "seed", "val": "val", "validation": "val",
@@ -147,13 +149,29 @@ def _split_of(row: Row, columns: Columns, prompt: str, fractions: tuple[float, f
     return "seed" if u < fractions[0] else "val" if u < fractions[0] + fractions[1] else "test"
 
 
+@dataclass(frozen=True, slots=True)
+class FileOptions:
+    """The options of ``make("file", path=...)``: the file, its column names, and how rows
+    without a split column are dealt to seed / val / test."""
+
+    path: str | None = None  # a JSONL, CSV or Parquet file
+    prompt: str = "prompt"
+    answer: str = "answer"
+    skill: str = "skill"  # used when present; "" = the file has no skill column
+    split: str = "split"  # used when present; "" = the file has no split column
+    fractions: tuple[float, float, float] = field(default=(0.2, 0.4, 0.4), metadata=at_least(0))
+    seed: int = 0  # of the hash that deals rows to splits
+
+    def __post_init__(self) -> None:
+        check(self, "task.options")
+
+
 @TASKS.register("file")
-def file_task(*, path: str | None = None, prompt: str = "prompt", answer: str = "answer",
-              skill: str | None = "skill", split: str | None = "split",
-              fractions: Sequence[float] = (0.2, 0.4, 0.4), seed: int = 0) -> FileTask:
-    """``make("file", path=...)``; the column names and split fractions are options."""
-    if path is None:
+def make_file_task(**options: Any) -> FileTask:
+    """``make("file", path=...)``; the options are ``FileOptions``'s fields."""
+    o = build(FileOptions, options, "task.options")
+    if o.path is None:
         raise DataError("task 'file' needs a data file: make('file', path=...), "
                         "or `curriculab run --data FILE`")
-    return FileTask(path, columns=Columns(prompt, answer, skill, split), fractions=fractions,
-                    seed=seed)
+    return FileTask(o.path, columns=Columns(o.prompt, o.answer, o.skill or None, o.split or None),
+                    fractions=o.fractions, seed=o.seed)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from envs.records import Item, Skill
 from envs.sandbox.process import Limits, run_code
-from envs.tasks.splits import halves, head, positive_int
+from envs.tasks.splits import halves, head
 from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import ConfigError, DataError
+from students.options import above, at_least, build, check
 
 SPLIT_SEED = 0
 LABELS = Path(__file__).with_name("data") / "humaneval_skills.json"
@@ -57,6 +59,17 @@ def read_labels(path: str | Path | None = None) -> tuple[dict[str, str], dict[st
         raise DataError(f"cannot read the HumanEval label file {path}: {e}") from e
 
 
+@dataclass(frozen=True, slots=True)
+class HumanEvalOptions:
+    labels: str | None = None  # a label file in the shipped one's format; None: the shipped one
+    limit: int | None = field(default=None, metadata=at_least(1))  # first items of each split
+    time_limit: float = field(default=5.0, metadata=above(0))  # seconds per program in the sandbox
+    id: str = "humaneval-v0"
+
+    def __post_init__(self) -> None:
+        check(self, "task.options")
+
+
 class HumanEvalTask:
     """Code generation, verified by running the problem's tests in the sandbox."""
 
@@ -67,23 +80,23 @@ class HumanEvalTask:
         "are executed in a sandbox against the problem's tests."
     )
 
-    def __init__(self, *, labels: str | Path | None = None, limit: int | str | None = None,
-                 time_limit: float | str = 5.0, id: str = "humaneval-v0") -> None:
-        self.id = id
+    def __init__(self, **options: Any) -> None:
+        """``options`` are ``HumanEvalOptions``'s fields, given as values or as text ("9")."""
+        self.options = o = build(HumanEvalOptions, options, "task.options", text=True)
+        self.id = o.id
         self.problems = {p.task_id: p for p in read_problems()}
-        descriptions, skill_of = read_labels(labels)
+        descriptions, skill_of = read_labels(o.labels)
         missing = sorted(set(self.problems) - set(skill_of), key=_number)
         unknown = sorted({s for s in skill_of.values() if s not in descriptions})
         if missing or unknown:
             raise DataError(f"label file: unlabelled problems {missing[:5]}, undescribed skills {unknown}")
         self.skills = tuple(Skill(name, text) for name, text in descriptions.items())
-        self.limits = Limits(time_limit=_seconds(time_limit))
+        self.limits = Limits(time_limit=o.time_limit)
         self._by_solution = {p.solution.strip(): p for p in self.problems.values()}
         items = [Item(p.task_id, skill_of[p.task_id], INSTRUCTION + _fenced(p.prompt), _fenced(p.solution))
                  for p in self.problems.values()]
         val, test = halves(items, SPLIT_SEED)
-        count = positive_int("limit", limit)
-        self._splits = {"seed": (), "val": head(val, count), "test": head(test, count)}
+        self._splits = {"seed": (), "val": head(val, o.limit), "test": head(test, o.limit)}
 
     def split(self, name: str) -> tuple[Item, ...]:
         if name not in SPLIT_NAMES:
@@ -126,14 +139,7 @@ def _number(task_id: str) -> int:
     return int(task_id.rsplit("/", 1)[-1])
 
 
-def _seconds(value: float | str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"time_limit must be a number of seconds, got {value!r}") from None
-
-
 @TASKS.register("humaneval-v0")
-def make_humaneval(**options) -> HumanEvalTask:
+def make_humaneval(**options: Any) -> HumanEvalTask:
     """``make("humaneval-v0", labels=None, limit=None, time_limit=5.0)``."""
     return HumanEvalTask(**options)

@@ -40,15 +40,3 @@ def head(items: tuple[Item, ...], limit: int | None) -> tuple[Item, ...]:
         raise ConfigError(f"limit must be a positive number of items, got {limit}")
     return items[:limit]
 
-
-def positive_int(name: str, value: object) -> int | None:
-    """Coerce an option given as text (from the command line) to a positive int, or None."""
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise ConfigError(f"{name} must be at least 1, got {number}")
-    return number

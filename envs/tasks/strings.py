@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from envs.tasks import suite
 from envs.tasks.sampler import draw
 from envs.records import Item, Skill
 from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import DataError
+from students.options import build
 
 LETTERS = "abcdefghij"
 VOWELS = "aei"  # the vowels among the letters
@@ -121,24 +123,16 @@ SPECS: tuple[StringSkill, ...] = (
 )
 
 # The seed set is a pretrained student's head start: rich in two skills, silent on the
-# others, so the starting profile is uneven and a teacher has something to find. Ten-skill
-# suites with four skills seeded (rot and alt, or first and last, 1000 examples each) were
-# tried too: rot stayed at 0.22 after its seed examples, and weakest needed 0.67 and 0.78 of
-# uniform's examples there (3 seeds), against 0.64 with this one.
+# others, so the starting profile is uneven and a teacher has something to find (the other
+# seed sets tried: bench/NOTES.md).
 SEED_COUNTS: Mapping[str, int] = {"rev": 2500, "vow": 1500}
 # The default suite: eight skills the default tiny student learns within the demo's budget, at
-# word lengths it learns them at. Taught evenly (125 examples each per iteration, 6 iterations,
-# seeds 0-2) it ends at 0.96-1.0 on rev, mir and dbl, 0.6-1.0 on first and last, 0.9-0.96 on
-# vow; rotr and swap reach 0.9-1.0 on two seeds and stay under 0.2 on the third. Left out, to
-# choose with ``skills``: sort, cnt and dedup improve little within the budget (cnt even falls
-# back towards a constant answer), rot and alt learn in sudden jumps at seed-dependent points,
-# shift (k from 1 to 4) stays at 0 and pal at the 0.56 of always answering 'n'. dbl and mir
-# answer with twice the word: above 6 letters they pass the default tiny-gpt's bound of 12
-# answer tokens.
+# word lengths it learns them at (how far each gets, and why the others are left out to
+# choose with ``skills``: bench/NOTES.md). dbl and mir answer with twice the word: above 6
+# letters they pass the default tiny-gpt's bound of 12 answer tokens.
 DEFAULT_SKILLS = ("rev", "vow", "first", "last", "mir", "rotr", "dbl", "swap")
 DEFAULT_LEVELS: Mapping[str, int] = {"first": 2, "vow": 2, "last": 1, "dedup": 2, "sort": 1,
                                      "cnt": 1}  # dedup, sort, cnt: the levels they learn best at
-EVAL_SIZE = 50  # val and test items per skill
 SPLIT_SEED = 20250202  # fixed: the splits are part of the task's definition
 
 
@@ -147,24 +141,23 @@ def length(difficulty: int) -> int:
     return difficulty + 2
 
 
-class Strings:
-    """The ``strings-v0`` task (a ``SubskillTask``)."""
+class StringsTask:
+    """The ``strings-v0`` task (a ``SubskillTask``); its options are ``SuiteOptions``."""
 
     id = "strings-v0"
 
-    def __init__(self, *, eval_size: int = EVAL_SIZE,
-                 seed_counts: Mapping[str, int] | None = None,
-                 skills: Sequence[str] | None = None,
-                 levels: Mapping[str, int] | None = None) -> None:
-        chosen = suite.choose(self.id, SPECS, skills=skills, levels=levels, default_skills=DEFAULT_SKILLS,
-                              default_levels=DEFAULT_LEVELS, limit=lambda s: MAX_DIFFICULTY)
+    def __init__(self, **options: Any) -> None:
+        self.options = build(suite.SuiteOptions, options, "task.options")
+        o = self.options
+        chosen = suite.choose(self.id, SPECS, skills=o.skills, levels=o.levels,
+                              default_skills=DEFAULT_SKILLS, default_levels=DEFAULT_LEVELS,
+                              limit=lambda s: MAX_DIFFICULTY)
         self._specs = {s.name: s for s in chosen}
         self.skills = tuple(Skill(s.name, s.description) for s in chosen)
         self.description = _describe(chosen)
-        counts = suite.seed_counts(self.id, SPECS, chosen, SEED_COUNTS if seed_counts is None else seed_counts)
-        if eval_size < 1:
-            raise DataError(f"strings-v0: eval_size must be at least 1, got {eval_size}")
-        self._splits = self._make_splits(eval_size, counts)
+        counts = suite.seed_counts(self.id, SPECS, chosen,
+                                   SEED_COUNTS if o.seed_counts is None else o.seed_counts)
+        self._splits = self._make_splits(o.eval_size, counts)
         self._heldout = frozenset(i.prompt for name in ("val", "test") for i in self._splits[name])
 
     def split(self, name: str) -> tuple[Item, ...]:
@@ -276,6 +269,7 @@ def _describe(specs: tuple[StringSkill, ...]) -> str:
 
 
 @TASKS.register("strings-v0")
-def strings(**options) -> Strings:
-    """Build ``strings-v0``; options: ``eval_size`` (val/test items per skill), ``seed_counts``."""
-    return Strings(**options)
+def make_strings(**options: Any) -> StringsTask:
+    """Build ``strings-v0``; its options (``skills``, ``levels``, ``seed_counts``, ``eval_size``)
+    are ``envs.tasks.suite.SuiteOptions``."""
+    return StringsTask(**options)

@@ -10,10 +10,24 @@ skill left out of the suite is ignored, so one config can serve several suites.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from students.errors import DataError
+from students.options import at_least, check
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteOptions:
+    """The options of ``arith-v0`` and ``strings-v0`` (``make("arith-v0", skills=[...])``)."""
+
+    skills: tuple[str, ...] | None = None  # None: the task's default suite
+    levels: dict[str, int] | None = None  # skill -> difficulty; None: the task's defaults
+    seed_counts: dict[str, int] | None = None  # skill -> seed items; None: the task's
+    eval_size: int = field(default=50, metadata=at_least(1))  # val and test items per skill
+
+    def __post_init__(self) -> None:
+        check(self, "task.options")
 
 
 def choose(task_id: str, specs: Sequence[Any], *, skills: Sequence[str] | None,

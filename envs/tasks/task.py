@@ -7,6 +7,7 @@ teacher), a prompt format and a verifier.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from envs.records import Item, Skill
@@ -63,20 +64,36 @@ class SubskillTask(ProceduralTask, Protocol):
         ...
 
 
-TASKS: Registry[Task] = Registry("task")
+@runtime_checkable
+class SkillReadingTask(Task, Protocol):
+    """A task that can tell which skill a prompt exercises: the Open-Ended level labels a
+    free-form example whose skill it does not know with it."""
+
+    def skill_of(self, prompt: str) -> str | None:
+        """The skill whose prompt format ``prompt`` follows, or None."""
+        ...
 
 
-def make(id: str, **kwargs) -> Task:
+@runtime_checkable
+class DataTask(Task, Protocol):
+    """A task read from a data file, whose items may lack skill labels (skill discovery then
+    supplies them)."""
+
+    fingerprint: str  # a digest of the data: a discovery is tied to the data, not the file name
+    needs_skills: bool  # True while the items carry no skill labels
+
+    def with_skills(self, labels: Mapping[str, str]) -> Task:
+        """A copy whose items take their skill from ``labels`` (item id -> skill)."""
+        ...
+
+
+# Packaged real data (champ, humaneval) imports its data package only when a task is made,
+# so a missing optional package is a DataError naming it, not an ImportError on first use.
+TASKS: Registry[Task] = Registry("task", group="curriculab.tasks", builtins=(
+    "envs.tasks.arith", "envs.tasks.strings", "envs.tasks.champ", "envs.tasks.humaneval",
+    "envs.tasks.filetask"))
+
+
+def make(id: str, /, **kwargs) -> Task:
     """Build a registered task, e.g. ``make("arith-v0")``."""
-    _load_builtins()
     return TASKS.make(id, **kwargs)
-
-
-def _load_builtins() -> None:
-    import envs.tasks.arith  # noqa: F401
-    import envs.tasks.strings  # noqa: F401
-    # Packaged real data: these modules import their data packages only when a task is made,
-    # so a missing optional package is a DataError naming it, not an ImportError here.
-    import envs.tasks.champ  # noqa: F401
-    import envs.tasks.humaneval  # noqa: F401
-    import envs.tasks.filetask  # noqa: F401

@@ -42,9 +42,9 @@ def test_the_same_in_a_config_file(tmp_path):
 
 
 @pytest.mark.parametrize("flag, message", [
-    ("api_key=secret", r"unknown llm setting\(s\) \['api_key'\]"),
-    ("concurrency=0", "concurrency must be >= 1"),
-    ("structured=yaml", "unknown llm.structured 'yaml'"),
+    ("api_key=secret", r"unknown config key 'llm.api_key' \(known: base_url, "),
+    ("concurrency=0", "'llm.concurrency' = 0: expected at least 1"),
+    ("structured=yaml", "'llm.structured' = 'yaml': expected one of 'auto', "),
 ])
 def test_bad_llm_settings_are_config_errors(flag, message):
     with pytest.raises(ConfigError, match=message):

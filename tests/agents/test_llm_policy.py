@@ -3,21 +3,23 @@
 import json
 
 import pytest
-from langgraph.types import Command
 
 from agents.checker import check_policy
+from agents.config import RunConfig
 from agents.graphs.policy.context import PolicyContext
 from agents.graphs.policy.graph import policy_graph
 from agents.llm.client import LLMClient
 from agents.llm.config import LLMConfig
-from agents.policy import make_policy
+from agents.policy import RemembersPlans, make_policy
+from agents.runner import start_run
 from envs.history import History
+from envs.level import Level
 from envs.records import Answer, Item, Observation, Plan, SkillProfile, SkillScore
 from envs.tasks.task import make
 from tests.fakes.chat_server import Reply, ScriptedServer
 from tests.fakes.teacher import ScriptedTeacher
 
-LEVELS = ("open-ended", "skill-list", "skill-tree")
+LEVELS = tuple(Level)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,7 @@ def trajectory():
     return [observation(0, first), observation(1, second, [first])]
 
 
-def policy(task, server, history, level="skill-list", **kw):
+def policy(task, server, history, level=Level.SKILL_LIST, **kw):
     llm = LLMClient(LLMConfig(base_url=server.url, model="scripted", backoff=0.01, **kw),
                     history=history, run_id="r")
     return make_policy("llm", llm=llm, task=task, level=level, seed=0)
@@ -71,7 +73,8 @@ def test_each_level_shows_its_own_view(arith, history):
             for obs in trajectory():
                 p.plan(obs, 60)
             seen[level] = user_prompts(server)[-2:]
-    open_ended, skill_list, tree = seen["open-ended"], seen["skill-list"], seen["skill-tree"]
+    open_ended, skill_list, tree = (seen[Level.OPEN_ENDED], seen[Level.SKILL_LIST],
+                                    seen[Level.SKILL_TREE])
     assert "Errors the student made" in open_ended[0] and "'add 12+30='" in open_ended[0]
     assert "| accuracy |" not in open_ended[0]
     assert "sub | 40 | 70% | +20% | 50%" in skill_list[1]  # accuracy, change, history
@@ -93,40 +96,62 @@ def test_counts_are_fitted_to_the_budget_and_unknown_skills_dropped(arith, histo
 
 def test_a_skill_tree_plan_splits_skills_into_subskills(arith, history):
     with ScriptedServer(ScriptedTeacher(arith)) as server:
-        plan = policy(arith, server, history, "skill-tree").plan(trajectory()[0], 120)
+        plan = policy(arith, server, history, Level.SKILL_TREE).plan(trajectory()[0], 120)
     assert plan.total == 120 and dict(plan.subskills["mul"]) == {"mul-easy": 20, "mul-hard": 10}
     assert plan.values["actions"]["add"] == "explore"
     assert plan.values["subskill_descriptions"]["add"]["add-hard"] == "large operands"
 
 
-def test_steering_pauses_the_graph_and_the_persons_plan_wins(arith, history):
-    proposals = []
-
-    def steer(plan: Plan, obs: Observation) -> Plan:
-        proposals.append(plan)
-        return Plan({"add": 0, "sub": 0, "mul": 0, "rev": 60}, plan.reasoning + " (edited)",
-                    plan.values, edited_by="alice")
-
+def test_an_adopted_plan_replaces_the_proposal_in_the_policys_memory(arith, history):
     with ScriptedServer(ScriptedTeacher(arith)) as server:
         p = policy(arith, server, history)
-        plan = p.plan(trajectory()[0], 60, steer=steer)
+        assert isinstance(p, RemembersPlans)
+        proposal = p.plan(trajectory()[0], 60)
+        p.adopt(Plan({"add": 0, "sub": 0, "mul": 0, "rev": 60}, proposal.reasoning + " (edited)",
+                     proposal.values, edited_by="alice"))
         headless = p.plan(trajectory()[1], 60)
-    assert proposals[0].reasoning.startswith("Scripted plan for iteration 1")
-    assert plan.edited_by == "alice" and dict(plan.allocations)["rev"] == 60
-    assert p.memory["plans"][0]["allocations"]["rev"] == 60  # memory keeps the steered plan
+    assert proposal.reasoning.startswith("Scripted plan for iteration 1")
+    assert [m["allocations"]["rev"] for m in p.memory["plans"]][:1] == [60]
+    assert len(p.memory["plans"]) == 2  # the edit replaced the proposal, it did not add one
+    assert "- iteration 1: rev 60" in user_prompts(server)[1]  # the next prompt shows the edit
     assert headless.edited_by is None and len(server.log) == 2
 
 
-def test_the_graph_interrupt_carries_the_proposal(arith, history):
+def test_a_run_steered_by_a_person_records_and_remembers_the_edited_plan(tmp_path, history):
+    def steer(plan: Plan, obs: Observation) -> Plan:  # the person moves iteration 1 onto add
+        if obs.iteration > 0:
+            return plan
+        return Plan({s: 28 if s == "add" else 0 for s in plan.allocations}, plan.reasoning,
+                    plan.values, edited_by="alice")
+
+    task = {"id": "arith-v0", "options": {"eval_size": 4, "skills": ["add", "sub"]}}
+    student = {"id": "tiny-gpt", "options": {"d_model": 16, "layers": 1, "heads": 1,
+                                              "epochs": 1, "max_new_tokens": 4}}
+    with ScriptedServer(ScriptedTeacher(make(task["id"], **task["options"]))) as server:
+        config = RunConfig.from_dict({
+            "task": task, "student": student, "iterations": 2, "checkpoint_dir": str(tmp_path),
+            "teacher": {"policy": "llm", "budget": 28},
+            "llm": {"base_url": server.url, "model": "scripted", "backoff": 0.01}})
+        run_id = start_run(config, history, progress=False, steer=steer).run_id
+    plans = history.rows('SELECT iteration, edited_by, "values" FROM plans WHERE run_id = ?'
+                         " ORDER BY iteration", [run_id])
+    assert [(i, by) for i, by, _ in plans] == [(1, "alice"), (2, None)]
+    assert history.rows("SELECT skill, count FROM allocations WHERE iteration = 1 ORDER BY skill"
+                        ) == [("add", 28), ("sub", 0)]
+    assert "- iteration 1: add 28" in user_prompts(server)[1]  # the policy kept the edit
+    memory = json.loads(history.scalar("SELECT policy_state FROM iterations WHERE iteration = 1"))
+    assert memory["plans"] == [{"iteration": 1, "allocations": {"add": 28, "sub": 0}}]
+
+
+def test_the_graph_only_proposes(arith, history):
     with ScriptedServer(ScriptedTeacher(arith)) as server:
         llm = LLMClient(LLMConfig(base_url=server.url, model="scripted"), history=history)
-        graph, config = policy_graph(), {"configurable": {"thread_id": "t"}}
-        context = PolicyContext(llm, arith, trajectory()[0], 40, "skill-list", 0, steerable=True)
-        paused = graph.invoke({}, config, context=context)
-        proposal = paused["__interrupt__"][0].value["plan"]
-        assert proposal["reasoning"].startswith("Scripted plan") and "plan" not in paused
-        done = graph.invoke(Command(resume={**proposal, "edited_by": "bob"}), config, context=context)
-    assert done["plan"]["edited_by"] == "bob" and len(server.log) == 1
+        graph = policy_graph()
+        context = PolicyContext(llm, arith, trajectory()[0], 40, Level.SKILL_LIST, 0)
+        out = graph.invoke({}, context=context)
+    assert set(graph.get_graph().nodes) == {"__start__", "observe", "propose", "__end__"}
+    assert out["proposal"]["reasoning"].startswith("Scripted plan") and out["error"] is None
+    assert sum(out["proposal"]["allocations"].values()) == 40 and len(server.log) == 1
 
 
 def test_an_endpoint_that_keeps_failing_falls_back_to_weakest_first(arith, history):

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from envs.history import History
-from envs.history.queries import last_iteration, list_runs, row_counts, skill_scores
+from envs.history.queries import last_iteration, row_counts, skill_scores
+from envs.history import summaries
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = {
@@ -52,7 +53,7 @@ def kill_during_training(db: Path, args: list[str], iteration: int) -> str:
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the run ended before it could be killed"
         if db.exists():
-            runs = list_runs(history)
+            runs = summaries.runs(history)
             if len(runs) and runs.phase[0] == "train" and last_iteration(history, runs.run_id[0]) == iteration - 1:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
@@ -70,19 +71,19 @@ def test_sigkill_during_training_then_resume_matches_an_uninterrupted_run(tmp_pa
 
     run_to_end("run", *common, "--db", str(tmp_path / "a.duckdb"))
     a = History(tmp_path / "a.duckdb")
-    a_id = list_runs(a).run_id[0]
+    a_id = summaries.runs(a).run_id[0]
 
     b_db = tmp_path / "b.duckdb"
     b_id = kill_during_training(b_db, ["run", *common, "--db", str(b_db)], iteration=2)
     b = History(b_db)
-    assert list_runs(b).status[0] == "running"  # killed: it never got to say otherwise
+    assert summaries.runs(b).status[0] == "running"  # killed: it never got to say otherwise
     assert last_iteration(b, b_id) == 1
     out = run_to_end("run", "--resume", b_id, "--db", str(b_db), "--quiet")
     assert "completed after 3 iterations" in out
 
     assert final_test(b, b_id) == final_test(a, a_id)
     assert row_counts(b, b_id) == row_counts(a, a_id)
-    assert list_runs(b).status[0] == "completed"
+    assert summaries.runs(b).status[0] == "completed"
 
 
 def test_resume_of_a_completed_run_is_refused(tmp_path):
@@ -91,7 +92,7 @@ def test_resume_of_a_completed_run_is_refused(tmp_path):
     db = str(tmp_path / "h.duckdb")
     run_to_end("run", "--config", str(config), "--quiet", "--db", db,
                "--checkpoints", str(tmp_path / "ck"))
-    run_id = list_runs(History(db)).run_id[0]
+    run_id = summaries.runs(History(db)).run_id[0]
     proc = cli("run", "--resume", run_id, "--db", db)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 2 and "already completed" in err

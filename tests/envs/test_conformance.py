@@ -3,10 +3,8 @@
 import pytest
 
 from envs.checker import check_task
-from envs.tasks.task import TASKS, _load_builtins, make
+from envs.tasks.task import TASKS, make
 from students.errors import DataError
-
-_load_builtins()
 
 
 @pytest.mark.parametrize("task_id", TASKS.ids())

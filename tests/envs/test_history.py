@@ -7,6 +7,7 @@ import pytest
 from envs.history import History
 from envs.history.migrations import MIGRATIONS, migrate
 from envs.history import HistoryError
+from envs.history.runlog import KEPT_ON_RESUME, RunLog
 
 
 def test_new_file_gets_every_migration(tmp_path):
@@ -47,6 +48,32 @@ def test_failed_transaction_leaves_nothing(tmp_path):
             con.execute("INSERT INTO runs (run_id, status) VALUES ('r1', 'running')")
             raise RuntimeError("boom")
     assert history.scalar("SELECT count(*) FROM runs") == 0
+
+
+def _per_iteration_tables(history):
+    """Every table with run_id and iteration columns, read independently of the run log."""
+    return sorted(t for (t,) in history.rows(
+        "SELECT table_name FROM duckdb_columns() WHERE column_name IN ('run_id', 'iteration')"
+        " GROUP BY table_name HAVING count(DISTINCT column_name) = 2"))
+
+
+def test_a_resume_drops_every_row_past_the_last_completed_iteration(tmp_path):
+    history = History(tmp_path / "h.duckdb")
+    history.ensure()
+    tables = _per_iteration_tables(history)
+    assert {"llm_rejects", "teacher_checks", "iterations", "forest"} <= set(tables)
+    with history.transaction() as con:
+        for table in tables:
+            for run_id, iteration in [("r", 1), ("r", 2), ("other", 2)]:
+                con.execute(f"INSERT INTO {table} (run_id, iteration) VALUES (?, ?)",
+                            [run_id, iteration])
+    RunLog(history, "r").drop_after(1)
+    for table in tables:
+        left = history.rows(f"SELECT run_id, iteration FROM {table} ORDER BY ALL")
+        if table in KEPT_ON_RESUME:  # LLM calls were paid for: they stay recorded
+            assert left == [("other", 2), ("r", 1), ("r", 2)], table
+        else:
+            assert left == [("other", 2), ("r", 1)], f"{table} keeps rows past the resume point"
 
 
 def _hold_lock(path, seconds, ready):

@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from agents.config import RunConfig, StudentConfig, TaskConfig, TeacherConfig
+from envs.environment import EnvConfig
 from agents.runner import resume_run, start_run
 from envs.history import History
 from envs.history.queries import forest_nodes, iterations, kept_examples, policy_state, row_counts
@@ -18,7 +19,8 @@ def config(tmp_path, level, policy):
         task=TaskConfig("strings-v0", {"eval_size": 4, "seed_counts": {"rev": 40, "first": 40}}),
         student=StudentConfig("tiny-gpt", SMALL),
         teacher=TeacherConfig(policy=policy, level=level, budget=60),
-        iterations=2, checks=("verify", "dedup", "decontaminate", "known"), known_keep=0.5,
+        env=EnvConfig(checks=("verify", "dedup", "decontaminate", "known"), known_keep=0.5),
+        iterations=2,
         checkpoint_dir=str(tmp_path / "ckpt"))
 
 

@@ -146,7 +146,8 @@ def test_yield_and_alerts_are_recorded_reported_and_shown(tmp_path, capsys):
     from envs.history import History
     from envs.records import Alert, SkillScore
     from envs.history.report import run_report
-    from envs.history.runlog import IterationRecord, RunLog, now
+    from envs.history.clock import utcnow
+    from envs.history.runlog import IterationRecord, RunLog
     from ui.cli import main
 
     def profile(split, rev, sort):
@@ -154,14 +155,14 @@ def test_yield_and_alerts_are_recorded_reported_and_shown(tmp_path, capsys):
 
     history = History(tmp_path / "h.duckdb")
     log = RunLog.create(history, "r1", config={}, summary={"task": "strings-v0"}, versions={})
-    log.record_iteration(IterationRecord(0, now(), now(), {}, profile("val", 9, 2),
+    log.record_iteration(IterationRecord(0, utcnow(), utcnow(), {}, profile("val", 9, 2),
                                          profile("test", 9, 2)))
     ok, dup, wrong = (Example(f"rev {w}=", w[::-1], "rev") for w in ("abc", "abc", "bcd"))
     verdicts = [Verdict(ok, True, known=False), Verdict(dup, False, "duplicate of an earlier example"),
                 Verdict(replace(wrong, answer="x"), False, "wrong answer: verifier expects 'dcb'"),
                 Verdict(Example("sort ba=", "ab", "sort"), True, known=True)]
     alert = Alert(1, "rev", 0.9, 0, 0.7)
-    log.record_iteration(IterationRecord(1, now(), now(), {}, profile("val", 7, 3),
+    log.record_iteration(IterationRecord(1, utcnow(), utcnow(), {}, profile("val", 7, 3),
                                          profile("test", 7, 3), verdicts=verdicts, alerts=[alert]))
     report = run_report(history, "r1")
     rev = next(y for y in report["yields"] if y["skill"] == "rev")

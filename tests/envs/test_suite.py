@@ -3,7 +3,7 @@
 import pytest
 
 from envs.tasks.task import make
-from students.errors import DataError
+from students.errors import ConfigError, DataError
 
 SUITES = {"arith-v0": ("rev", "max", "srt"), "strings-v0": ("rev", "vow", "sort")}
 
@@ -24,5 +24,5 @@ def test_levels_are_checked_against_each_skills_range(task_id):
         make(task_id, eval_size=2, skills=[chosen, other], levels={other: 99})
     with pytest.raises(DataError, match="unknown"):
         make(task_id, eval_size=2, levels={"nope": 1})
-    with pytest.raises(DataError, match="eval_size"):
+    with pytest.raises(ConfigError, match="'task.options.eval_size' = 0: expected at least 1"):
         make(task_id, eval_size=0)

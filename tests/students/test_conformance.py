@@ -6,11 +6,9 @@ without one fails here, so no plug-in goes untested.
 
 import pytest
 
-from students import STUDENTS, _load_builtins, make_student
+from students import STUDENTS, make_student
 from students.checker import check_student
 from students.errors import RegistryError
-
-_load_builtins()
 
 
 def hf_options(tmp_path_factory) -> dict:

@@ -11,8 +11,9 @@ import plotly.graph_objects as go
 import pytest
 from gradio_client import Client
 
+from agents.config import RunConfig
 from envs.history import History
-from envs.history.runlog import now
+from envs.history.clock import utcnow
 from ui.app import build_app
 from ui.launcher import Launcher
 
@@ -59,9 +60,26 @@ def plot(value) -> go.Figure:
     return go.Figure(decode(json.loads(value["plot"])))
 
 
+def test_the_form_starts_from_the_run_config_defaults(served, tmp_path):
+    """The form shows RunConfig()'s defaults (those the CLI runs with), before and after its
+    menus are filled from the registries."""
+    config = RunConfig()
+    menus = {"Task": config.task.id, "Environment level": config.teacher.level,
+             "Policy": config.teacher.policy, "Engine": config.teacher.engine,
+             "Student": config.student.id}
+    expected = {**menus, "Budget (examples per iteration)": config.teacher.budget,
+                "Iterations": config.iterations, "Seed": config.seed}
+    app = build_app(tmp_path / "history.duckdb")
+    shown = [(block.label, block.value) for block in app.blocks.values()
+             if getattr(block, "label", None) in expected]
+    assert sorted(shown) == sorted(expected.items())
+    client, _, _ = served
+    assert [menu["value"] for menu in api(client, "form_menus")] == list(menus.values())
+
+
 def test_runs_table_lists_every_run(served):
     client, _, _ = served
-    table, menu, compare_menu = api(client, "runs", None)
+    table, menu, compare_menu = api(client, "list_runs", None)
     header, *rows = html_rows(table)
     assert len(rows) >= 16 and header[:3] == ["run", "status", "where"]
     row = next(r for r in rows if r[0] == RUN)
@@ -72,34 +90,34 @@ def test_runs_table_lists_every_run(served):
 
 def test_run_views_answer(served):
     client, _, _ = served
-    heatmap, curves, start_end, alerts = api(client, "profile", RUN)
+    heatmap, curves, start_end, alerts = api(client, "load_profile", RUN)
     heat = plot(heatmap).data[0]
     assert heat.type == "heatmap" and len(heat.y) == 5 and "accuracy" in heat.text[0][1]
-    alloc, plans, qc, forest, forest_table = api(client, "curriculum", TREE_RUN)
+    alloc, plans, qc, forest, forest_table = api(client, "load_curriculum", TREE_RUN)
     assert plot(alloc).layout.barmode == "stack" and len(plans["data"]) == 5
     assert plot(forest).data[0].type == "sunburst" and len(forest_table["data"]) == 15
-    assert plot(api(client, "errors", RUN, "val")).data[0].type == "heatmap"
-    text, bar, progress = api(client, "live", RUN, False)  # the version state stays server-side
+    assert plot(api(client, "load_error_matrix", RUN, "val")).data[0].type == "heatmap"
+    text, bar, progress = api(client, "poll_live", RUN, False)  # the version state stays server-side
     assert RUN in text and "completed" in text and "Completed iterations:** 5 of 5" in text
     assert "100.0%" in bar and len(plot(progress).data) == 2
 
 
 def test_data_view_filters_and_opens_the_teacher_call(served):
     client, _, _ = served
-    table, summary = api(client, "examples", LLM_RUN, "2", "add", "kept", "", 0)
+    table, summary = api(client, "search_examples", LLM_RUN, "2", "add", "kept", "", 0)
     assert table["data"] and {r[2] for r in table["data"]} == {"add"}
     assert summary.startswith(f"{len(table['data'])} examples match")
     seq = table["data"][0][1]
-    call = api(client, "teacher_call", LLM_RUN, 2, seq)
+    call = api(client, "open_teacher_call", LLM_RUN, 2, seq)
     assert f"call-{LLM_RUN}-002-" in call and "Write 10 new add problems." in call
     assert "gpt-4o-mini" in call
-    procedural = api(client, "teacher_call", RUN, 1, 0)
+    procedural = api(client, "open_teacher_call", RUN, 1, 0)
     assert "no teacher call" in procedural
 
 
 def test_errors_view_wrong_answers_and_one_item_across_iterations(served):
     client, history, _ = served
-    wrong = api(client, "wrong_answers", RUN, "val", "2", "add")
+    wrong = api(client, "list_wrong_answers", RUN, "val", "2", "add")
     assert wrong["headers"] == ["item_id", "prompt", "reference", "prediction"] and wrong["data"]
     item = wrong["data"][0][0]
     head, answers = api(client, "item_answers", RUN, "val", item)
@@ -109,7 +127,7 @@ def test_errors_view_wrong_answers_and_one_item_across_iterations(served):
 
 def test_compare_overlays_tabulates_diffs_and_exports_csv(served):
     client, _, _ = served
-    figure, table, diff, path = api(client, "compare", ["gen-0000", "gen-0001", "gen-0005"])
+    figure, table, diff, path = api(client, "compare_runs", ["gen-0000", "gen-0001", "gen-0005"])
     assert any(t.fill == "toself" for t in plot(figure).data)  # two uniform seeds -> a band
     assert {r[0] for r in diff["data"]} == {"seed", "teacher.policy", "student.options.lr"}
     with open(path, newline="") as f:
@@ -120,16 +138,16 @@ def test_compare_overlays_tabulates_diffs_and_exports_csv(served):
 
 def test_cost_in_dollars_per_point_and_no_llm(served):
     client, _, _ = served
-    text, per_iteration, per_skill, table = api(client, "cost", LLM_RUN)
+    text, per_iteration, per_skill, table = api(client, "load_cost", LLM_RUN)
     assert "LLM calls" in text and "$" in text and ("per point" in text or "no gain" in text)
     assert list(plot(per_iteration).data[0].x) == [1, 2, 3, 4, 5]
     assert table["headers"][-1] == "usd_per_point" and len(table["data"]) == 5
-    text, *_ = api(client, "cost", RUN)
+    text, *_ = api(client, "load_cost", RUN)
     assert text.startswith("**no LLM**")
 
 
 @pytest.mark.parametrize("name, args, message", [
-    ("compare", [["gen-0001"]], "pick two or more runs"),
+    ("compare_runs", [["gen-0001"]], "pick two or more runs"),
     ("stop_run", ["gen-0001"], "is not running"),
     ("resume_run", ["gen-0001", False], "already completed"),
     ("start_run", form(student={"layers": "many"}), None),
@@ -158,7 +176,7 @@ def test_bad_form_values_name_the_field(served):
 def _wait_for_plan(client, run_id, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status, table, reasoning, key = api(client, "steer_poll", "")
+        status, table, reasoning, key = api(client, "poll_steer", "")
         if key.startswith(run_id + "@"):
             return table, key
         time.sleep(0.2)
@@ -181,10 +199,10 @@ def test_a_steered_run_from_the_app_generates_exactly_the_edited_plan_and_record
                                                      "data": rows}, f"note {iteration}")
         assert message.startswith(f"Approved: {run_id}")
     assert runner.wait(run_id, 120) and runner.error(run_id) is None
-    table, *_ = api(client, "runs", run_id)  # it ran in a thread of the app, and shows up
+    table, *_ = api(client, "list_runs", run_id)  # it ran in a thread of the app, and shows up
     row = next(r for r in html_rows(table) if r[0] == run_id)
     assert row[1:3] == ["completed", "here"] and row[8] == "2/2"
-    heat = plot(api(client, "profile", run_id)[0]).data[0]
+    heat = plot(api(client, "load_profile", run_id)[0]).data[0]
     assert heat.type == "heatmap" and list(heat.x) == ["0", "1", "2"]
     made = history.rows("SELECT iteration, skill, count(*) FROM examples WHERE run_id = ?"
                         " GROUP BY ALL ORDER BY ALL", [run_id])
@@ -211,7 +229,7 @@ def test_stop_while_a_plan_waits_then_resume(served):
     assert "stopping" in message
     assert runner.wait(run_id, 60)
     assert history.scalar("SELECT status FROM runs WHERE run_id = ?", [run_id]) == "stopped"
-    assert api(client, "steer_poll", "")[3] == ""  # nothing waits any more
+    assert api(client, "poll_steer", "")[3] == ""  # nothing waits any more
     message, *_ = api(client, "resume_run", run_id, False)
     assert "Resuming" in message
     assert runner.wait(run_id, 120) and runner.error(run_id) is None
@@ -223,7 +241,7 @@ def test_a_run_alive_in_another_process_is_not_resumed_but_can_be_asked_to_stop(
     client, history, _ = served
     with history.transaction() as con:
         con.execute("INSERT INTO runs (run_id, status, heartbeat_at, config) VALUES"
-                    " ('elsewhere', 'running', ?, '{}')", [now()])
+                    " ('elsewhere', 'running', ?, '{}')", [utcnow()])
     with pytest.raises(Exception, match="running in another process"):
         api(client, "resume_run", "elsewhere", False)
     message, *_ = api(client, "stop_run", "elsewhere")

@@ -67,7 +67,7 @@ def test_served_on_all_addresses_the_app_asks_for_the_login(generated_copy, monk
         url = f"http://127.0.0.1:{port}/"
         assert status(url + "config") == 401
         client = Client(url, auth=("ann", "s3cret"), verbose=False)
-        table, *_ = client.predict(None, api_name="/runs")
+        table, *_ = client.predict(None, api_name="/list_runs")
         assert len(html_rows(table)) == 1 + 16
     finally:
         served.app.close()

@@ -1,1 +1,1 @@
-"""One module of handlers per view of the app."""
+"""One module per view of the app: its layout (``build``), its events (``wire``), its handlers."""

@@ -3,18 +3,42 @@ accuracy gained ("no LLM" for algorithmic teachers)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import gradio as gr
 import pandas as pd
 
 from envs.history import summaries
 from ui import charts
-from ui.handlers import Deps, missing, pct
+from ui.handlers import Deps, On, Shared, follow_run, missing, pct
 
 NO_LLM = "no LLM"
 
 
-def load(deps: Deps, run_id: str | None) -> tuple[str, Any, Any, pd.DataFrame]:
+@dataclass(frozen=True, slots=True)
+class CostView:
+    text: gr.Markdown
+    per_iteration: gr.Plot
+    per_skill: gr.Plot
+    table: gr.Dataframe
+
+
+def build() -> CostView:
+    text = gr.Markdown()
+    with gr.Row():
+        per_iteration = gr.Plot(label="Per iteration")
+        per_skill = gr.Plot(label="Per skill")
+    return CostView(text, per_iteration, per_skill,
+                    gr.Dataframe(label="Per skill", interactive=False))
+
+
+def wire(view: CostView, shared: Shared, on: On) -> None:
+    follow_run(on, shared, load_cost, [shared.run],
+               [view.text, view.per_iteration, view.per_skill, view.table], "load_cost")
+
+
+def load_cost(deps: Deps, run_id: str | None) -> tuple[str, Any, Any, pd.DataFrame]:
     """Summary, dollars per iteration, dollars per skill, and the per-skill table."""
     if not run_id:
         blank = charts.empty("Cost", "pick a run")
@@ -55,5 +79,3 @@ def skill_table(found: dict[str, Any]) -> pd.DataFrame:
     cost["test start → end"] = [f"{pct(s)} → {pct(e)}" for s, e in zip(cost.start, cost["end"])]
     return cost[["skill", "calls", "tokens_in", "tokens_out", "cost_usd", "test start → end",
                  "usd_per_point"]]
-
-

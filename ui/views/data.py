@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -10,16 +11,70 @@ import pandas as pd
 
 from students.errors import ConfigError
 from envs.history import browse
-from ui.handlers import Deps, markdown_table, require_run
+from ui.handlers import Deps, On, Shared, follow_run, markdown_table, require_run
 
 ALL = "all"
 VERDICTS = ("all", "kept", "rejected")
 SHOWN_CHARS = 4000  # of a request or a response; the rest is elided
 
 
-def menus(deps: Deps, run_id: str | None, data_skill: str | None = ALL,
-          data_iteration: str | None = ALL, err_skill: str | None = None,
-          err_iteration: str | None = None) -> tuple[Any, Any, Any, Any]:
+@dataclass(frozen=True, slots=True)
+class DataView:
+    iteration: gr.Dropdown
+    skill: gr.Dropdown
+    verdict: gr.Radio
+    search: gr.Textbox
+    page: gr.Number
+    go: gr.Button
+    summary: gr.Markdown
+    table: gr.Dataframe
+    call_iteration: gr.Number
+    call_seq: gr.Number
+    call_go: gr.Button
+    call: gr.Markdown
+
+    def filters(self) -> list[Any]:
+        """What ``search_examples`` takes after the run, in its order."""
+        return [self.iteration, self.skill, self.verdict, self.search, self.page]
+
+
+def build() -> DataView:
+    with gr.Row():
+        iteration = gr.Dropdown([ALL], value=ALL, label="Iteration", allow_custom_value=True)
+        skill = gr.Dropdown([ALL], value=ALL, label="Skill", allow_custom_value=True)
+        verdict = gr.Radio(list(VERDICTS), value=ALL, label="QC verdict")
+        search = gr.Textbox("", label="Search prompt, answer or reason")
+        page = gr.Number(0, label="Page", precision=0, minimum=0)
+    go = gr.Button("Search")
+    summary = gr.Markdown()
+    table = gr.Dataframe(interactive=False, wrap=True, max_height=420)
+    with gr.Row():
+        call_iteration = gr.Number(label="Iteration", precision=0)
+        call_seq = gr.Number(label="Example #", precision=0)
+        call_go = gr.Button("Open teacher call")
+    return DataView(iteration, skill, verdict, search, page, go, summary, table, call_iteration,
+                    call_seq, call_go, gr.Markdown())
+
+
+def wire(view: DataView, shared: Shared, on: On, *, error_menus: list[gr.Dropdown]) -> None:
+    """Menus follow the run (the Errors view's skill and iteration menus, ``error_menus``, too);
+    every filter searches again; a row or the call form opens a teacher call."""
+    menus = [view.skill, view.iteration, *error_menus]
+    follow_run(on, shared, fill_menus, [shared.run, *menus], menus, "fill_menus")
+    query, out = [shared.run, *view.filters()], [view.table, view.summary]
+    on(view.go.click, search_examples, query, out, "search_examples")
+    on(shared.run.change, search_examples, query, out, "search_examples_on_run")
+    on(view.search.submit, search_examples, query, out, "search_examples_on_enter")
+    for name in ("iteration", "skill", "verdict", "page"):
+        on(getattr(view, name).change, search_examples, query, out, f"search_examples_on_{name}")
+    on(view.table.select, open_example, [shared.run], [view.call], "open_example")
+    on(view.call_go.click, open_teacher_call, [shared.run, view.call_iteration, view.call_seq],
+       [view.call], "open_teacher_call")
+
+
+def fill_menus(deps: Deps, run_id: str | None, data_skill: str | None = ALL,
+               data_iteration: str | None = ALL, err_skill: str | None = None,
+               err_iteration: str | None = None) -> tuple[Any, Any, Any, Any]:
     """Skill and iteration menus of the Data and Errors views for ``run_id``, keeping each
     current choice while it is still valid."""
     facets = browse.facets(deps.history, run_id) if run_id else {"skills": [], "last_iteration": None}
@@ -37,7 +92,7 @@ def menus(deps: Deps, run_id: str | None, data_skill: str | None = ALL,
                         value=keep(err_iteration, iterations, iterations[-1] if iterations else None)))
 
 
-def search(deps: Deps, run_id: str | None, iteration: str | None, skill: str | None,
+def search_examples(deps: Deps, run_id: str | None, iteration: str | None, skill: str | None,
            verdict: str, text: str, page: float | None) -> tuple[pd.DataFrame, str]:
     """One page of examples matching the filters, and a line saying how many match."""
     run_id = require_run(run_id)
@@ -53,15 +108,15 @@ def search(deps: Deps, run_id: str | None, iteration: str | None, skill: str | N
     return frame, f"{total} examples match; showing {shown}. Click a row to open its teacher call."
 
 
-def open_selected(deps: Deps, run_id: str | None, evt: gr.SelectData) -> str:
+def open_example(deps: Deps, run_id: str | None, evt: gr.SelectData) -> str:
     """The teacher call of the clicked row (columns start with iteration, seq)."""
     row = evt.row_value or []
     if len(row) < 2:
         return ""
-    return call(deps, run_id, row[0], row[1])
+    return open_teacher_call(deps, run_id, row[0], row[1])
 
 
-def call(deps: Deps, run_id: str | None, iteration: float, seq: float) -> str:
+def open_teacher_call(deps: Deps, run_id: str | None, iteration: float, seq: float) -> str:
     """An example and the LLM call that produced it, as Markdown."""
     found = browse.teacher_call(deps.history, require_run(run_id), int(iteration), int(seq))
     ex = found["example"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -16,12 +17,60 @@ from envs.tasks.task import make
 from students.errors import CurriculabError
 from envs.history import browse
 from ui import charts
-from ui.handlers import Deps, require_run
+from ui.handlers import Deps, On, Shared, follow_run, require_run
 
 SPLITS = ("val", "test")
 
 
-def load(deps: Deps, run_id: str | None, split: str) -> Any:
+@dataclass(frozen=True, slots=True)
+class ErrorsView:
+    split: gr.Radio
+    plot: gr.Plot
+    iteration: gr.Dropdown  # this and ``skill`` are filled by the Data view's ``fill_menus``
+    skill: gr.Dropdown
+    table: gr.Dataframe
+    item_id: gr.Textbox
+    item_go: gr.Button
+    item_head: gr.Markdown
+    item_table: gr.Dataframe
+
+    def menus(self) -> list[gr.Dropdown]:
+        """Skill, then iteration: the order ``fill_menus`` takes and fills them."""
+        return [self.skill, self.iteration]
+
+
+def build() -> ErrorsView:
+    split = gr.Radio(list(SPLITS), value="val", label="Split")
+    plot = gr.Plot(label="Wrong answers")
+    with gr.Row():
+        iteration = gr.Dropdown([], label="Iteration", allow_custom_value=True)
+        skill = gr.Dropdown([], label="Skill", allow_custom_value=True)
+    table = gr.Dataframe(label="Wrong answers (click one for its history)", interactive=False,
+                         max_height=360)
+    with gr.Row():
+        item_id = gr.Textbox(label="Item id")
+        item_go = gr.Button("Show its answers")
+    item_head = gr.Markdown()
+    item_table = gr.Dataframe(label="Answers across iterations", interactive=False)
+    return ErrorsView(split, plot, iteration, skill, table, item_id, item_go, item_head, item_table)
+
+
+def wire(view: ErrorsView, shared: Shared, on: On) -> None:
+    """The matrix follows the run and the split; the menus list wrong answers; a clicked
+    answer or an item id shows that item across iterations."""
+    run_split = [shared.run, view.split]
+    follow_run(on, shared, load_error_matrix, run_split, [view.plot], "load_error_matrix")
+    on(view.split.change, load_error_matrix, run_split, [view.plot], "load_error_matrix_on_split")
+    wrong = [shared.run, view.split, view.iteration, view.skill]
+    on(view.iteration.change, list_wrong_answers, wrong, [view.table], "list_wrong_answers")
+    on(view.skill.change, list_wrong_answers, wrong, [view.table], "list_wrong_answers_on_skill")
+    item = [view.item_head, view.item_table]
+    on(view.table.select, open_wrong_answer, run_split, item, "open_wrong_answer")
+    on(view.item_go.click, item_answers, [shared.run, view.split, view.item_id], item,
+       "item_answers")
+
+
+def load_error_matrix(deps: Deps, run_id: str | None, split: str) -> Any:
     """The wrong-answers heatmap of ``run_id`` on ``split``."""
     if not run_id:
         return charts.empty("Wrong answers per skill", "pick a run")
@@ -29,7 +78,7 @@ def load(deps: Deps, run_id: str | None, split: str) -> Any:
                                 f"Wrong answers per skill ({split})")
 
 
-def wrong(deps: Deps, run_id: str | None, split: str, iteration: str | None,
+def list_wrong_answers(deps: Deps, run_id: str | None, split: str, iteration: str | None,
           skill: str | None) -> pd.DataFrame:
     """The wrong answers of one skill at one iteration, with each item's prompt and answer."""
     run_id = require_run(run_id)
@@ -42,14 +91,15 @@ def wrong(deps: Deps, run_id: str | None, split: str, iteration: str | None,
     return frame
 
 
-def item_selected(deps: Deps, run_id: str | None, split: str,
-                  evt: gr.SelectData) -> tuple[str, pd.DataFrame]:
+def open_wrong_answer(deps: Deps, run_id: str | None, split: str,
+                      evt: gr.SelectData) -> tuple[str, pd.DataFrame]:
     """The clicked item's answers across iterations."""
     row = evt.row_value or []
-    return item(deps, run_id, split, str(row[0]) if row else "")
+    return item_answers(deps, run_id, split, str(row[0]) if row else "")
 
 
-def item(deps: Deps, run_id: str | None, split: str, item_id: str) -> tuple[str, pd.DataFrame]:
+def item_answers(deps: Deps, run_id: str | None, split: str,
+                 item_id: str) -> tuple[str, pd.DataFrame]:
     """One item's header (prompt, right answer) and its answers across iterations."""
     run_id = require_run(run_id)
     if not item_id:

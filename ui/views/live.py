@@ -6,20 +6,43 @@ another process alike.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
-from envs.history.runlog import now
+from envs.history.clock import utcnow
 from envs.history import summaries
 from ui import charts
-from ui.handlers import Deps, duration, missing, pct
+from ui.handlers import Deps, On, Shared, duration, missing, pct
 
 ACTIVE = "running"
 
 
-def tick(deps: Deps, selected: str | None, follow: bool, seen: str | None) -> tuple[Any, ...]:
+@dataclass(frozen=True, slots=True)
+class LiveView:
+    follow: gr.Checkbox
+    bar: gr.HTML
+    text: gr.Markdown
+    plot: gr.Plot
+
+
+def build() -> LiveView:
+    follow = gr.Checkbox(True, label="Follow the newest running run (else the selected run)")
+    bar = gr.HTML(progress_bar(0.0))
+    text = gr.Markdown("Waiting for the first poll…", elem_id="live-status")
+    return LiveView(follow, bar, text, gr.Plot(label="Progress"))
+
+
+def wire(view: LiveView, shared: Shared, on: On) -> None:
+    """Each tick of the timer polls the history; a new version string (the run advanced)
+    reloads the other views of the run."""
+    on(shared.timer.tick, poll_live, [shared.run, view.follow, shared.version],
+       [view.text, view.bar, view.plot, shared.version], "poll_live", trigger_mode="once")
+
+
+def poll_live(deps: Deps, selected: str | None, follow: bool, seen: str | None) -> tuple[Any, ...]:
     """One poll: status text, progress bar, curve (only when an iteration landed) and the
     run's version string ``run:iterations:status`` (its change refreshes the other views)."""
     row, its = summaries.live(deps.history, selected, follow=bool(follow))
@@ -51,7 +74,7 @@ def eta_seconds(row: dict[str, Any], its: pd.DataFrame) -> float | None:
         return None
     per_iteration = float(taught.t_total.mean())
     left = int(row["iterations"]) - int(its.iteration.max())
-    elapsed = (now() - its.ended_at.iloc[-1].to_pydatetime()).total_seconds()
+    elapsed = (utcnow() - its.ended_at.iloc[-1].to_pydatetime()).total_seconds()
     return max(0.0, left * per_iteration - elapsed)
 
 
@@ -73,7 +96,7 @@ def status_text(row: dict[str, Any], its: pd.DataFrame, where: str) -> str:
         lines.append(f"**Time left:** about {duration(eta_seconds(row, its))}  ")
         beat = row.get("heartbeat_at")
         if not missing(beat):
-            lines.append(f"**Last heartbeat:** {duration((now() - beat.to_pydatetime()).total_seconds())} ago  ")
+            lines.append(f"**Last heartbeat:** {duration((utcnow() - beat.to_pydatetime()).total_seconds())} ago  ")
     if row.get("message"):
         lines.append(f"**Message:** {row['message']}")
     return "\n".join(lines)

@@ -3,16 +3,40 @@ and forgetting alerts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import gradio as gr
 import pandas as pd
 
 from envs.history import summaries
 from ui import charts
-from ui.handlers import Deps, pct
+from ui.handlers import Deps, On, Shared, follow_run, pct
 
 
-def load(deps: Deps, run_id: str | None) -> tuple[Any, Any, Any, str]:
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    heatmap: gr.Plot
+    alerts: gr.Markdown
+    curves: gr.Plot
+    start_end: gr.Plot
+
+
+def build() -> ProfileView:
+    heatmap = gr.Plot(label="Skill x iteration", elem_id="skill-heatmap")
+    alerts = gr.Markdown()
+    with gr.Row():
+        curves = gr.Plot(label="Per-skill curves")
+        start_end = gr.Plot(label="Test accuracy: start and end")
+    return ProfileView(heatmap, alerts, curves, start_end)
+
+
+def wire(view: ProfileView, shared: Shared, on: On) -> None:
+    follow_run(on, shared, load_profile, [shared.run],
+               [view.heatmap, view.curves, view.start_end, view.alerts], "load_profile")
+
+
+def load_profile(deps: Deps, run_id: str | None) -> tuple[Any, Any, Any, str]:
     """Heatmap, curves, start/end bars and the alerts as Markdown for ``run_id``."""
     if not run_id:
         blank = charts.empty("Skill profile", "pick a run")

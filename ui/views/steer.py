@@ -6,6 +6,7 @@ the teacher's own counts and the person's notes are kept in the plan's values.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -13,14 +14,43 @@ import pandas as pd
 
 from envs.records import Plan
 from students.errors import ConfigError
-from ui.handlers import Deps, missing
+from ui.handlers import Deps, On, Shared, missing
 from ui.launcher import PendingPlan
 
 COLUMNS = ["skill", "subskill", "count"]
 PERSON = "person"
 
 
-def poll(deps: Deps, loaded: str | None) -> tuple[str, Any, Any, str]:
+@dataclass(frozen=True, slots=True)
+class SteerView:
+    status: gr.Markdown
+    reasoning: gr.Markdown
+    table: gr.Dataframe
+    notes: gr.Textbox
+    key: gr.Textbox  # run@iteration of the plan in the table
+    approve: gr.Button
+    message: gr.Markdown
+
+
+def build() -> SteerView:
+    status = gr.Markdown(_idle())
+    reasoning = gr.Markdown()
+    table = gr.Dataframe(headers=COLUMNS, interactive=True, label="Plan (editable)",
+                         datatype=["str", "str", "number"], elem_id="steer-table")
+    notes = gr.Textbox(label="Notes (recorded with the plan)")
+    key = gr.Textbox(label="Waiting run", interactive=False)
+    approve = gr.Button("Approve plan", variant="primary")
+    return SteerView(status, reasoning, table, notes, key, approve, gr.Markdown())
+
+
+def wire(view: SteerView, shared: Shared, on: On) -> None:
+    on(shared.steer_timer.tick, poll_steer, [view.key],
+       [view.status, view.table, view.reasoning, view.key], "poll_steer", trigger_mode="once")
+    on(view.approve.click, approve_plan, [view.key, view.table, view.notes], [view.message],
+       "approve_plan")
+
+
+def poll_steer(deps: Deps, loaded: str | None) -> tuple[str, Any, Any, str]:
     """Status, plan table, teacher's reasoning and the waiting run's id.
 
     The table is only replaced when a different plan starts waiting, so a poll never
@@ -39,7 +69,7 @@ def poll(deps: Deps, loaded: str | None) -> tuple[str, Any, Any, str]:
     return status, plan_table(slot.plan), f"**Teacher's reasoning:** {slot.plan.reasoning}", _key(slot)
 
 
-def approve(deps: Deps, key: str | None, table: pd.DataFrame | None, notes: str) -> str:
+def approve_plan(deps: Deps, key: str | None, table: pd.DataFrame | None, notes: str) -> str:
     """Continue the waiting run with the edited plan."""
     pending = deps.runner.pending()
     run_id = (key or "").split("@")[0]

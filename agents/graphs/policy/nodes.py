@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
 
 from agents.graphs.policy.context import PolicyContext
 from agents.graphs.policy.fit import fit_skills, fit_tree, weakest_first
@@ -11,6 +10,7 @@ from agents.graphs.policy.prompts import SYSTEM, TREE_SYSTEM, PlanOut, TreePlanO
 from agents.graphs.policy.state import PolicyState
 from agents.llm.request import chat
 from agents.llm.errors import LLMError
+from envs.level import Level
 from students.seeding import derive_seed
 
 
@@ -25,10 +25,10 @@ def propose(state: PolicyState, runtime: Runtime[PolicyContext]) -> dict:
     """Ask the LLM for a plan and fit it to the budget; fall back to weakest-first if the
     endpoint fails for good, so one bad call does not end a run."""
     ctx = runtime.context
-    tree = ctx.level == "skill-tree"
+    tree = ctx.level == Level.SKILL_TREE
     iteration = ctx.observation.iteration + 1
     request = chat(TREE_SYSTEM if tree else SYSTEM, state["prompt"],
-                   TreePlanOut if tree else PlanOut, role="policy", label=ctx.level,
+                   TreePlanOut if tree else PlanOut, role="policy", label=ctx.level.value,
                    iteration=iteration, seed=derive_seed(ctx.seed, "llm-policy", iteration))
     try:
         reply = ctx.llm.complete(request)
@@ -42,19 +42,12 @@ def propose(state: PolicyState, runtime: Runtime[PolicyContext]) -> dict:
 
 
 def _forest(ctx: PolicyContext) -> dict[str, dict[str, dict]]:
-    """Current subskill allocations: the environment's forest if it has one, else the policy's."""
-    nodes = getattr(ctx.observation, "forest", ())
+    """Current subskill allocations: the environment's forest if it shows one (the Skill-Tree
+    level does), else the policy's own."""
+    nodes = ctx.observation.forest
     if not nodes:
         return ctx.memory.get("forest", {})
     forest: dict[str, dict[str, dict]] = {}
     for n in nodes:
         forest.setdefault(n.skill, {})[n.name] = {"allocation": n.allocation}
     return forest
-
-
-def steer(state: PolicyState, runtime: Runtime[PolicyContext]) -> dict:
-    """Pause for a person's edits when someone is steering; headless runs pass straight on."""
-    if not runtime.context.steerable:
-        return {"plan": state["proposal"]}
-    edited = interrupt({"plan": state["proposal"], "iteration": runtime.context.observation.iteration + 1})
-    return {"plan": edited}

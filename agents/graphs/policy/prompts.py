@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from envs.level import Level
 from envs.records import Observation
 from envs.tasks.task import Task
 
@@ -56,18 +57,18 @@ class TreePlanOut(BaseModel):
     skills: list[SkillAction]
 
 
-def render(level: str, task: Task, obs: Observation, budget: int, memory: Mapping[str, Any],
+def render(level: Level, task: Task, obs: Observation, budget: int, memory: Mapping[str, Any],
            *, errors_shown: int, history_shown: int) -> str:
     """The user message for ``level``."""
     head = [f"Task: {task.id}", task.description.strip(), "",
             f"Iteration {obs.iteration + 1}; the student has trained on {obs.examples_used}"
             " generated examples so far.", "Skills:",
             *(f"- {s.name}: {s.description}" for s in task.skills if s.parent is None)]
-    if level == "open-ended":
+    if level == Level.OPEN_ENDED:
         body = _errors(obs, errors_shown)
         ask = ('Return {"reasoning": ..., "allocations": [{"skill": ..., "count": ..., '
                '"focus": ...}]}.')
-    elif level == "skill-tree":
+    elif level == Level.SKILL_TREE:
         body = _forest(obs, memory)
         ask = ('Return {"reasoning": ..., "skills": [{"skill": ..., "action": "explore" | '
                '"exploit" | "keep", "subskills": [{"name": ..., "count": ..., '
@@ -82,7 +83,7 @@ def render(level: str, task: Task, obs: Observation, budget: int, memory: Mappin
 
 
 def _errors(obs: Observation, k: int) -> list[str]:
-    rate = getattr(obs, "error_rate", None)
+    rate = obs.error_rate  # the Open-Ended level's one aggregate; None at the others
     lines = ["Errors the student made on the validation set (a sample"
              + ("" if rate is None else f"; {rate:.0%} of val items are answered wrong") + "):"]
     lines += [f"- [{a.item.skill}] prompt {a.item.prompt!r}: right answer {a.item.answer!r},"
@@ -126,14 +127,14 @@ def _forest(obs: Observation, memory: Mapping[str, Any]) -> list[str]:
         subs = _subskills(obs, memory, skill)
         lines += subs or ["  (no subskills yet: explore to add some)"]
         offered = [f"{o.name} ({o.description})" if o.description else o.name
-                   for o in getattr(obs, "offered", ()) if o.parent == skill]
+                   for o in obs.offered_for(skill)]
         if offered:
             lines.append("  can explore: " + "; ".join(offered))
     return lines
 
 
 def _subskills(obs: Observation, memory: Mapping[str, Any], skill: str) -> list[str]:
-    nodes = [n for n in getattr(obs, "forest", ()) if n.skill == skill]
+    nodes = obs.subskills(skill)  # empty unless the level keeps a forest (Skill-Tree)
     if nodes:
         return [f"  - {n.name}: allocation {n.allocation}, data {n.generated} (kept {n.kept})"
                 + ("" if n.accuracy is None else f", fresh accuracy {n.accuracy:.0%}")

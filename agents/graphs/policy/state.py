@@ -1,4 +1,5 @@
-"""What flows through the policy graph (JSON-able, so the steering interrupt can checkpoint it)."""
+"""What flows through the policy graph, as JSON-able dicts (the policy's memory and the
+history hold plans as JSON too)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from envs.records import Plan
 
 class PolicyState(TypedDict, total=False):
     prompt: str  # the rendered observation
-    proposal: dict[str, Any]  # the LLM's plan, fitted to the budget
-    plan: dict[str, Any]  # after steering (the proposal itself when nobody steers)
+    proposal: dict[str, Any]  # the LLM's plan, fitted to the budget (or the fallback)
     error: str | None  # why the LLM plan was replaced by the fallback
 
 
