@@ -42,9 +42,9 @@ class TinyGPTOptions(TrainConfig):
     max_new_tokens: int = field(default=12, metadata=at_least(1))
     eval_batch_size: int = field(default=1024, metadata=at_least(1))
     # torch CPU threads while training and predicting. 1 gives each student process one
-    # thread: it never oversubscribes a shared machine (with every core, a 25 s run took 304 s
-    # on a loaded 2-core machine) and results do not depend on the machine's core count.
-    # 0 = torch's default, every core: faster on an idle machine with many cores.
+    # thread: runs sharing a machine never oversubscribe it (every core per run collapses
+    # under load), and results do not depend on the machine's core count. 0 = torch's
+    # default, every core (see bench/threads.py).
     threads: int = field(default=1, metadata=at_least(0))
     rehearsal: float = field(default=0.5, metadata=at_least(0))  # earlier pairs per new pair
     memory: int = field(default=5000, metadata=at_least(0))  # earlier pairs kept for rehearsal

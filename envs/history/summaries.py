@@ -1,5 +1,5 @@
 """The SQL behind the app's run-level views, aggregated in DuckDB and bounded
-(item-level browsing is in ``ui/item_queries.py``).
+(item-level browsing is in ``envs/history/browse.py``).
 
 Each function opens one short read-only connection (``History.reader``), runs the view's
 statements and returns small DataFrames: the app never holds a connection, so a run in

@@ -10,31 +10,20 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from envs.tasks import suite
-from envs.tasks.sampler import draw
-from envs.records import Item, Skill
-from envs.tasks.task import SPLIT_NAMES, TASKS
+from envs.records import Skill
+from envs.tasks.suite import Spec, SuiteTask
+from envs.tasks.task import TASKS
 from students.errors import DataError
-from students.options import build
-
-Sampler = Callable[[random.Random, int], str]  # (rng, difficulty) -> operand text
-Solver = Callable[[re.Match], str]
 
 
 @dataclass(frozen=True, slots=True)
-class SkillSpec:
-    """One skill: its prompt grammar, generator and exact solver."""
+class SkillSpec(Spec):
+    """One skill; its ``sample(rng, difficulty)`` gives the operand text at a level."""
 
-    name: str
-    description: str
-    pattern: str  # regex of the operand text; the solver reads its groups
-    sample: Sampler
-    solve: Solver
-    difficulty: int  # the default level (the one the splits use)
     max_difficulty: int = 6
 
 
@@ -187,51 +176,16 @@ DEFAULT_LEVELS: Mapping[str, int] = {"cmp": 2, "suc": 4}
 SPLIT_SEED = 20250101  # fixed: the splits are part of the task's definition
 
 
-class ArithTask:
+class ArithTask(SuiteTask):
     """The ``arith-v0`` task (a ``ProceduralTask``); its options are ``SuiteOptions``."""
 
     id = "arith-v0"
-
-    def __init__(self, **options: Any) -> None:
-        self.options = build(suite.SuiteOptions, options, "task.options")
-        o = self.options
-        chosen = suite.choose(self.id, SPECS, skills=o.skills, levels=o.levels,
-                              default_skills=DEFAULT_SKILLS, default_levels=DEFAULT_LEVELS,
-                              limit=lambda s: s.max_difficulty)
-        self._specs = {s.name: s for s in chosen}
-        counts = suite.seed_counts(self.id, SPECS, chosen,
-                                   SEED_COUNTS if o.seed_counts is None else o.seed_counts)
-        self.skills = tuple(Skill(s.name, s.description) for s in chosen)
-        self.description = _describe(chosen)
-        self._splits = self._make_splits(o.eval_size, counts)
-        self._heldout = frozenset(i.prompt for name in ("val", "test") for i in self._splits[name])
-
-    def split(self, name: str) -> tuple[Item, ...]:
-        """The fixed items of ``"seed"``, ``"val"`` or ``"test"``, ordered by skill."""
-        if name not in SPLIT_NAMES:
-            raise DataError(f"unknown split {name!r} (known: {', '.join(SPLIT_NAMES)})")
-        return self._splits[name]
-
-    def score(self, reference: str, prediction: str) -> bool:
-        """Exact match, ignoring surrounding whitespace."""
-        return prediction.strip() == reference.strip()
-
-    def oracle(self, skill: str, prompt: str) -> str | None:
-        """The right answer computed from the prompt text; None if it is not a ``skill`` prompt."""
-        spec = self._specs.get(skill)
-        if spec is None:
-            return None
-        m = re.fullmatch(rf"{spec.name} {spec.pattern}=", prompt.strip())
-        return spec.solve(m) if m else None
-
-    def skill_of(self, prompt: str) -> str | None:
-        """The skill a prompt's tag names, or None."""
-        tag = prompt.strip().split(" ", 1)[0]
-        return tag if tag in self._specs and self.oracle(tag, prompt) is not None else None
-
-    def is_heldout(self, prompt: str) -> bool:
-        """True when ``prompt`` is a val or test prompt (a training example must not copy one)."""
-        return prompt.strip() in self._heldout
+    specs = SPECS
+    default_skills = DEFAULT_SKILLS
+    default_levels = DEFAULT_LEVELS
+    default_seed_counts = SEED_COUNTS
+    split_seed = SPLIT_SEED
+    setting_text = "at difficulty {0}"
 
     def subskills(self, skill: str) -> tuple[Skill, ...]:
         """The Skill-Tree subskills of ``skill``: one per difficulty level (``d1`` easiest ..
@@ -242,64 +196,27 @@ class ArithTask:
                            + (" (the level of the val and test items)" if k == spec.difficulty else ""),
                            skill) for k in levels)
 
-    def generate(self, skill: str, n: int, *, seed: int, difficulty: int | None = None,
-                 subskill: str | None = None) -> list[Item]:
-        """``n`` fresh items of ``skill``, distinct and outside val/test while the space allows;
-        ``subskill`` (``d<level>``, see ``subskills``) sets the difficulty."""
-        spec = self._spec(skill)
+    def _highest(self, spec: SkillSpec) -> int:
+        return spec.max_difficulty
+
+    def _setting(self, spec: SkillSpec, difficulty: int | None, subskill: str | None) -> tuple[int]:
+        """(level,): the subskill ``d<level>`` or ``difficulty``."""
         if subskill is not None:
-            difficulty = self._subskill_level(spec, subskill)
-        level = spec.difficulty if difficulty is None else difficulty
-        if not 1 <= level <= spec.max_difficulty:
-            raise DataError(f"{skill}: difficulty must be 1..{spec.max_difficulty}, got {difficulty}")
-        # str seeds hash with SHA-512, so the stream is the same in every process
-        rng = random.Random(f"arith-v0/{skill}/{level}/{seed}")
-        prompts = _draw(rng, spec, level, n, avoid=self._heldout)
-        return [Item(f"gen/{skill}/{seed}/{i:04d}", skill, p, self.oracle(skill, p), subskill)
-                for i, p in enumerate(prompts)]
+            names = {s.name for s in self.subskills(spec.name)}
+            if subskill not in names:
+                raise DataError(f"{spec.name}: unknown subskill {subskill!r} (known: {', '.join(sorted(names))})")
+            difficulty = int(subskill[1:])
+        return (self._level(spec, difficulty),)
 
-    def _subskill_level(self, spec: SkillSpec, subskill: str) -> int:
-        names = {s.name for s in self.subskills(spec.name)}
-        if subskill not in names:
-            raise DataError(f"{spec.name}: unknown subskill {subskill!r} (known: {', '.join(sorted(names))})")
-        return int(subskill[1:])
-
-    def _spec(self, skill: str) -> SkillSpec:
-        try:
-            return self._specs[skill]
-        except KeyError:
-            raise DataError(f"unknown arith-v0 skill {skill!r} (known: {', '.join(self._specs)})") from None
-
-    def _make_splits(self, eval_size: int, counts: Mapping[str, int]) -> dict[str, tuple[Item, ...]]:
-        # test first, then val, then seed, each avoiding the prompts already taken
-        splits: dict[str, list[Item]] = {"test": [], "val": [], "seed": []}
-        for spec in self._specs.values():
-            taken: set[str] = set()
-            for name in ("test", "val", "seed"):
-                size = eval_size if name != "seed" else counts.get(spec.name, 0)
-                rng = random.Random(f"arith-v0/{SPLIT_SEED}/{name}/{spec.name}")
-                prompts = _draw(rng, spec, spec.difficulty, size, avoid=taken, strict=True)
-                taken.update(prompts)
-                splits[name] += [Item(f"{name}/{spec.name}/{i:04d}", spec.name, p, self.oracle(spec.name, p))
-                                 for i, p in enumerate(prompts)]
-        return {name: tuple(items) for name, items in splits.items()}
-
-
-def _draw(rng: random.Random, spec: SkillSpec, level: int, n: int, *, avoid, strict: bool = False) -> list[str]:
-    """``n`` prompts of ``spec`` at ``level`` (see ``envs.tasks.sampler.draw``)."""
-    return draw(lambda: f"{spec.name} {spec.sample(rng, level)}=", n, avoid=avoid, strict=strict,
-                what=f"{spec.name} prompts at difficulty {level}")
-
-
-def _describe(specs: tuple[SkillSpec, ...]) -> str:
-    lines = [
-        "Arithmetic and digit-manipulation problems, one per line, modelled character by character.",
-        "A prompt is '<skill> <operands>=' and the answer is the exact result with no spaces,",
-        "e.g. prompt 'add 23+45=' answer '68'. Numbers are written in base 10 without leading",
-        "zeros; digit strings (rev, cnt, srt, dsm, inc, max) may contain any digits. Skills:",
-    ]
-    lines += [f"- {s.name}: {s.description} (default: {s.difficulty}-digit operands)" for s in specs]
-    return "\n".join(lines)
+    def _describe(self, specs: tuple[SkillSpec, ...]) -> str:
+        lines = [
+            "Arithmetic and digit-manipulation problems, one per line, modelled character by character.",
+            "A prompt is '<skill> <operands>=' and the answer is the exact result with no spaces,",
+            "e.g. prompt 'add 23+45=' answer '68'. Numbers are written in base 10 without leading",
+            "zeros; digit strings (rev, cnt, srt, dsm, inc, max) may contain any digits. Skills:",
+        ]
+        lines += [f"- {s.name}: {s.description} (default: {s.difficulty}-digit operands)" for s in specs]
+        return "\n".join(lines)
 
 
 @TASKS.register("arith-v0")

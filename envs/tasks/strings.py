@@ -14,33 +14,25 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from envs.tasks import suite
-from envs.tasks.sampler import draw
-from envs.records import Item, Skill
-from envs.tasks.task import SPLIT_NAMES, TASKS
+from envs.records import Skill
+from envs.tasks.suite import Spec, SuiteTask
+from envs.tasks.task import TASKS
 from students.errors import DataError
-from students.options import build
 
 LETTERS = "abcdefghij"
 VOWELS = "aei"  # the vowels among the letters
 MAX_DIFFICULTY = 6
-Sampler = Callable[[random.Random, int, int | None], str]  # (rng, length, k) -> operand text
 
 
 @dataclass(frozen=True, slots=True)
-class StringSkill:
-    """One skill: its prompt grammar, generator and exact solver."""
+class StringSkill(Spec):
+    """One skill; its ``sample(rng, length, k)`` gives the operand text for words of
+    ``length`` letters (``k``: the shift amount of a ``shift`` subskill, else None)."""
 
-    name: str
-    description: str
-    pattern: str  # regex of the operand text; the solver reads its groups
-    sample: Sampler
-    solve: Callable[[re.Match], str]
-    difficulty: int  # the default level (the one the splits use)
     ks: tuple[int, ...] = ()  # shift amounts that are subskills of their own (shift only)
 
 
@@ -141,54 +133,16 @@ def length(difficulty: int) -> int:
     return difficulty + 2
 
 
-class StringsTask:
+class StringsTask(SuiteTask):
     """The ``strings-v0`` task (a ``SubskillTask``); its options are ``SuiteOptions``."""
 
     id = "strings-v0"
-
-    def __init__(self, **options: Any) -> None:
-        self.options = build(suite.SuiteOptions, options, "task.options")
-        o = self.options
-        chosen = suite.choose(self.id, SPECS, skills=o.skills, levels=o.levels,
-                              default_skills=DEFAULT_SKILLS, default_levels=DEFAULT_LEVELS,
-                              limit=lambda s: MAX_DIFFICULTY)
-        self._specs = {s.name: s for s in chosen}
-        self.skills = tuple(Skill(s.name, s.description) for s in chosen)
-        self.description = _describe(chosen)
-        counts = suite.seed_counts(self.id, SPECS, chosen,
-                                   SEED_COUNTS if o.seed_counts is None else o.seed_counts)
-        self._splits = self._make_splits(o.eval_size, counts)
-        self._heldout = frozenset(i.prompt for name in ("val", "test") for i in self._splits[name])
-
-    def split(self, name: str) -> tuple[Item, ...]:
-        """The fixed items of ``"seed"``, ``"val"`` or ``"test"``, ordered by skill."""
-        if name not in SPLIT_NAMES:
-            raise DataError(f"unknown split {name!r} (known: {', '.join(SPLIT_NAMES)})")
-        return self._splits[name]
-
-    def score(self, reference: str, prediction: str) -> bool:
-        """Exact match, ignoring surrounding whitespace."""
-        return prediction.strip() == reference.strip()
-
-    def oracle(self, skill: str, prompt: str) -> str | None:
-        """The right answer computed from the prompt text; None if it is not a ``skill`` prompt."""
-        spec = self._specs.get(skill)
-        if spec is None:
-            return None
-        m = re.fullmatch(rf"{spec.name} {spec.pattern}=", prompt.strip())
-        if m is None or (m.lastindex == 2 and m[1].isdigit() and spec.name != "shift"
-                         and not 0 < int(m[1]) < len(m[2])):
-            return None
-        return spec.solve(m)
-
-    def skill_of(self, prompt: str) -> str | None:
-        """The skill a prompt's tag names, or None."""
-        tag = prompt.strip().split(" ", 1)[0]
-        return tag if tag in self._specs and self.oracle(tag, prompt) is not None else None
-
-    def is_heldout(self, prompt: str) -> bool:
-        """True when ``prompt`` is a val or test prompt (a training example must not copy one)."""
-        return prompt.strip() in self._heldout
+    specs = SPECS
+    default_skills = DEFAULT_SKILLS
+    default_levels = DEFAULT_LEVELS
+    default_seed_counts = SEED_COUNTS
+    split_seed = SPLIT_SEED
+    setting_text = "of length {0}"
 
     def subskills(self, skill: str) -> tuple[Skill, ...]:
         """One subskill per word length (``len3`` .. ``len8``), or per shift amount (``k1`` ..);
@@ -202,15 +156,8 @@ class StringsTask:
                                                             if m == n else ""), skill)
                      for m in lengths)
 
-    def generate(self, skill: str, n: int, *, seed: int, difficulty: int | None = None,
-                 subskill: str | None = None) -> list[Item]:
-        """``n`` fresh items of ``skill``, distinct and outside val/test while the space allows."""
-        spec = self._spec(skill)
-        size, k = self._setting(spec, difficulty, subskill)
-        rng = random.Random(f"strings-v0/{skill}/{size}/{k}/{seed}")
-        prompts = _draw(rng, spec, size, k, n, avoid=self._heldout)
-        return [Item(f"gen/{skill}/{seed}/{i:04d}", skill, p, self.oracle(skill, p), subskill)
-                for i, p in enumerate(prompts)]
+    def _highest(self, spec: StringSkill) -> int:
+        return MAX_DIFFICULTY
 
     def _setting(self, spec: StringSkill, difficulty: int | None,
                  subskill: str | None) -> tuple[int, int | None]:
@@ -222,50 +169,24 @@ class StringsTask:
             if spec.ks:
                 return length(spec.difficulty), int(subskill[1:])
             return int(subskill[3:]), None
-        level = spec.difficulty if difficulty is None else difficulty
-        if not 1 <= level <= MAX_DIFFICULTY:
-            raise DataError(f"{spec.name}: difficulty must be 1..{MAX_DIFFICULTY}, got {difficulty}")
-        return length(level), None
+        return length(self._level(spec, difficulty)), None
 
-    def _spec(self, skill: str) -> StringSkill:
-        try:
-            return self._specs[skill]
-        except KeyError:
-            raise DataError(f"unknown strings-v0 skill {skill!r} (known: {', '.join(self._specs)})") from None
+    def _answerable(self, spec: StringSkill, match: re.Match) -> bool:
+        # k of first and last must cut the word strictly inside, as their generator does:
+        # 'first 0:abc=' or 'last 3:abc=' has no part left to answer with
+        return not (match.lastindex == 2 and match[1].isdigit() and spec.name != "shift"
+                    and not 0 < int(match[1]) < len(match[2]))
 
-    def _make_splits(self, eval_size: int, counts: Mapping[str, int]) -> dict[str, tuple[Item, ...]]:
-        # test first, then val, then seed, each avoiding the prompts already taken
-        splits: dict[str, list[Item]] = {"test": [], "val": [], "seed": []}
-        for spec in self._specs.values():
-            taken: set[str] = set()
-            for name in ("test", "val", "seed"):
-                size = eval_size if name != "seed" else counts.get(spec.name, 0)
-                rng = random.Random(f"strings-v0/{SPLIT_SEED}/{name}/{spec.name}")
-                prompts = _draw(rng, spec, length(spec.difficulty), None, size, avoid=taken,
-                                strict=True)
-                taken.update(prompts)
-                splits[name] += [Item(f"{name}/{spec.name}/{i:04d}", spec.name, p,
-                                      self.oracle(spec.name, p)) for i, p in enumerate(prompts)]
-        return {name: tuple(items) for name, items in splits.items()}
-
-
-def _draw(rng: random.Random, spec: StringSkill, size: int, k: int | None, n: int, *, avoid,
-          strict: bool = False) -> list[str]:
-    """``n`` prompts of ``spec`` on ``size``-letter words (see ``envs.tasks.sampler.draw``)."""
-    return draw(lambda: f"{spec.name} {spec.sample(rng, size, k)}=", n, avoid=avoid, strict=strict,
-                what=f"{spec.name} prompts of length {size}")
-
-
-def _describe(specs: tuple[StringSkill, ...]) -> str:
-    lines = [
-        "String problems over the lowercase letters a-j, one per line, modelled character by",
-        "character. A prompt is '<skill> <operands>=' and the answer is the exact result with",
-        "no spaces, e.g. prompt 'rev abcde=' answer 'edcba'. Where a skill takes a number k it",
-        "comes first, followed by a colon. Skills:",
-    ]
-    lines += [f"- {s.name}: {s.description} (default: {length(s.difficulty)}-letter words)"
-              for s in specs]
-    return "\n".join(lines)
+    def _describe(self, specs: tuple[StringSkill, ...]) -> str:
+        lines = [
+            "String problems over the lowercase letters a-j, one per line, modelled character by",
+            "character. A prompt is '<skill> <operands>=' and the answer is the exact result with",
+            "no spaces, e.g. prompt 'rev abcde=' answer 'edcba'. Where a skill takes a number k it",
+            "comes first, followed by a colon. Skills:",
+        ]
+        lines += [f"- {s.name}: {s.description} (default: {length(s.difficulty)}-letter words)"
+                  for s in specs]
+        return "\n".join(lines)
 
 
 @TASKS.register("strings-v0")
