@@ -23,28 +23,26 @@ from agents.toml_writer import dumps
 from envs.environment import EnvConfig
 from envs.level import Level
 from students.errors import ConfigError
-from students.options import at_least, build, check
+from students.options import Checked, at_least, build
 
 @dataclass(frozen=True, slots=True)
-class TaskConfig:
+class TaskConfig(Checked):
     id: str = "arith-v0"
     options: dict[str, Any] = field(default_factory=dict)  # the task's options class checks them
 
-    def __post_init__(self) -> None:
-        check(self, "task")
+    WHERE = "task"
 
 
 @dataclass(frozen=True, slots=True)
-class StudentConfig:
+class StudentConfig(Checked):
     id: str = "tiny-gpt"
     options: dict[str, Any] = field(default_factory=dict)  # the student's options class checks them
 
-    def __post_init__(self) -> None:
-        check(self, "student")
+    WHERE = "student"
 
 
 @dataclass(frozen=True, slots=True)
-class TeacherConfig:
+class TeacherConfig(Checked):
     policy: str = "weakest"
     engine: str = "procedural"
     level: Level = Level.SKILL_LIST
@@ -52,12 +50,11 @@ class TeacherConfig:
     policy_options: dict[str, Any] = field(default_factory=dict)
     engine_options: dict[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        check(self, "teacher")
+    WHERE = "teacher"
 
 
 @dataclass(frozen=True, slots=True)
-class RunConfig:
+class RunConfig(Checked):
     task: TaskConfig = field(default_factory=TaskConfig)
     student: StudentConfig = field(default_factory=StudentConfig)
     teacher: TeacherConfig = field(default_factory=TeacherConfig)
@@ -70,8 +67,7 @@ class RunConfig:
     # policies and engines they register can be named
     plugins: tuple[str, ...] = ()
 
-    def __post_init__(self) -> None:
-        check(self, "")
+    WHERE = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (what the history stores); ``from_dict`` reads it back."""

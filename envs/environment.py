@@ -31,7 +31,7 @@ from envs.records import Example, Observation, Plan, SkillProfile, StepResult, S
 from envs.tasks.task import Task
 from students.base import Student, TrainReport
 from students.errors import ConfigError, CurriculabError
-from students.options import at_least, check, within
+from students.options import Checked, at_least, within
 from students.registry import Registry
 from students.seeding import derive_seed
 
@@ -42,7 +42,7 @@ REGIMES: tuple[str, ...] = get_args(Regime)
 
 
 @dataclass(frozen=True, slots=True)
-class EnvConfig:
+class EnvConfig(Checked):
     """How the environment checks and trains, and what the teacher is shown (a run config's
     ``env`` section)."""
 
@@ -56,8 +56,7 @@ class EnvConfig:
     alert_drop: float = field(default=0.10, metadata=within(0, 1, low_open=True))
     warmup: bool = True  # train on the task's seed set before the first evaluation
 
-    def __post_init__(self) -> None:
-        check(self, "env")
+    WHERE = "env"
 
 
 # The other levels subclass Environment, so they register themselves from their own modules,

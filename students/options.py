@@ -23,7 +23,7 @@ import types
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from students.errors import ConfigError
 
@@ -91,6 +91,19 @@ def check(obj: Any, where: str) -> None:
     for name, spec in _fields(type(obj)).items():
         value = _value(spec, getattr(obj, name), _key(where, name), False)
         object.__setattr__(obj, name, value)  # frozen: this is how __init__ sets it too
+
+
+class Checked:
+    """Base of the config and options classes: every field is checked on construction.
+
+    A subclass is a frozen dataclass that names where its keys live in a run's config
+    (``WHERE = "teacher.policy_options"``), so a bad value reads as that key."""
+
+    __slots__ = ()
+    WHERE: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        check(self, self.WHERE)
 
 
 def fail(where: str, name: str, value: Any, expected: str) -> ConfigError:

@@ -17,14 +17,14 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from students.base import TrainReport
-from students.options import above, at_least, check, within
+from students.options import Checked, above, at_least, within
 
 IGNORE = -100  # label of tokens that carry no loss (BOS, prompt, padding)
 OPTIONS = "student.options"  # where a run config keeps these, for messages
 
 
 @dataclass(frozen=True, slots=True)
-class TrainConfig:
+class TrainConfig(Checked):
     """How one ``train`` call learns. Each call starts a fresh optimizer and schedule.
 
     These are the tiny student's training options (``TinyGPTOptions`` extends this class),
@@ -41,8 +41,7 @@ class TrainConfig:
     betas: tuple[float, float] = (0.9, 0.98)
     grad_clip: float = field(default=1.0, metadata=above(0))
 
-    def __post_init__(self) -> None:
-        check(self, OPTIONS)
+    WHERE = OPTIONS
 
 
 def lr_at(step: int, total: int, cfg: TrainConfig) -> float:

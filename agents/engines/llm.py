@@ -22,7 +22,7 @@ from envs.quality.checks import normalise
 from envs.records import Example, Observation, Plan
 from envs.tasks.task import Task
 from students.errors import ConfigError
-from students.options import at_least, build, check, within
+from students.options import Checked, at_least, build, within
 
 
 def has_oracle(task: Task, probe: int = 20) -> bool:
@@ -40,7 +40,7 @@ def targets_of(plan: Plan) -> list[Target]:
 
 
 @dataclass(frozen=True, slots=True)
-class LLMEngineOptions:
+class LLMEngineOptions(Checked):
     batch_size: int = field(default=8, metadata=at_least(1))  # examples asked for per call
     spare: float = field(default=0.1, metadata=within(0, 1))  # asked for beyond the need
     max_rounds: int = field(default=3, metadata=at_least(1))  # top-up rounds for shortfalls
@@ -48,8 +48,7 @@ class LLMEngineOptions:
     errors_shown: int = field(default=3, metadata=at_least(0))
     examples_shown: int = field(default=3, metadata=at_least(0))
 
-    def __post_init__(self) -> None:
-        check(self, "teacher.engine_options")
+    WHERE = "teacher.engine_options"
 
 
 @ENGINES.register("llm")

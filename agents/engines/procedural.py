@@ -15,17 +15,16 @@ from agents.engine import ENGINES
 from envs.records import Example, Observation, Plan
 from envs.tasks.task import ProceduralTask, SubskillTask, Task
 from students.errors import ConfigError
-from students.options import at_least, build, check
+from students.options import Checked, at_least, build
 from students.seeding import derive_seed
 
 
 @dataclass(frozen=True, slots=True)
-class ProceduralOptions:
+class ProceduralOptions(Checked):
     # the generators' difficulty for skills without subskills; None: each skill's own
     difficulty: int | None = field(default=None, metadata=at_least(1))
 
-    def __post_init__(self) -> None:
-        check(self, "teacher.engine_options")
+    WHERE = "teacher.engine_options"
 
 
 @ENGINES.register("procedural")

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from students.options import above, at_least, check
+from students.options import Checked, above, at_least
 
 # auto: json_schema, then json_object, then JSON in plain text
 Structured = Literal["auto", "json_schema", "json_object", "text"]
@@ -19,7 +19,7 @@ STRUCTURED_MODES: tuple[str, ...] = get_args(Structured)
 
 
 @dataclass(frozen=True, slots=True)
-class LLMConfig:
+class LLMConfig(Checked):
     """How to reach an OpenAI-compatible endpoint and how much of it to use."""
 
     base_url: str | None = None  # None: the openai client's default (api.openai.com)
@@ -38,8 +38,7 @@ class LLMConfig:
     budget_usd: float | None = field(default=None, metadata=above(0))
     api_key_env: str = "OPENAI_API_KEY"
 
-    def __post_init__(self) -> None:
-        check(self, "llm")
+    WHERE = "llm"
 
     def api_key(self) -> str:
         """The key from the environment; local servers (vLLM, Ollama, llama.cpp) need none."""

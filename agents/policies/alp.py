@@ -24,18 +24,17 @@ from agents.arms import (ProgressMemory, budget_plan, sample_counts, skill_readi
 from agents.policy import POLICIES
 from envs.level import Level
 from envs.records import Observation, Plan
-from students.options import at_least, build, check, within
+from students.options import Checked, at_least, build, within
 from students.seeding import derive_seed
 
 
 @dataclass(frozen=True, slots=True)
-class ALPOptions:
+class ALPOptions(Checked):
     explore: float = field(default=0.2, metadata=within(0, 1))  # share drawn uniformly
     smoothing: float = field(default=1.0, metadata=within(0, 1, low_open=True))  # 1: last only
     pulls: int | None = field(default=None, metadata=at_least(1))  # None: one per example
 
-    def __post_init__(self) -> None:
-        check(self, "teacher.policy_options")
+    WHERE = "teacher.policy_options"
 
 
 @POLICIES.register("alp")

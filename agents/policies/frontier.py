@@ -19,15 +19,14 @@ from agents.arms import budget_plan, skill_readings, subskill_readings, top
 from agents.policy import POLICIES, Stateless
 from envs.level import Level
 from envs.records import Observation, Plan
-from students.options import build, check, within
+from students.options import Checked, build, within
 
 
 @dataclass(frozen=True, slots=True)
-class FrontierOptions:
+class FrontierOptions(Checked):
     floor: float = field(default=0.02, metadata=within(0, 1))  # added to every weight
 
-    def __post_init__(self) -> None:
-        check(self, "teacher.policy_options")
+    WHERE = "teacher.policy_options"
 
 
 @POLICIES.register("frontier")

@@ -18,16 +18,15 @@ from envs.level import Level
 from envs.records import Observation, Plan
 from envs.tasks.task import Task
 from students.errors import ConfigError
-from students.options import at_least, build, check
+from students.options import Checked, at_least, build
 
 
 @dataclass(frozen=True, slots=True)
-class LLMPolicyOptions:
+class LLMPolicyOptions(Checked):
     errors_shown: int = field(default=12, metadata=at_least(0))  # student errors in the prompt
     history_shown: int = field(default=5, metadata=at_least(0))  # past plans in the prompt
 
-    def __post_init__(self) -> None:
-        check(self, "teacher.policy_options")
+    WHERE = "teacher.policy_options"
 
 
 @POLICIES.register("llm")

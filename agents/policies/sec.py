@@ -20,18 +20,17 @@ from agents.arms import (ProgressMemory, budget_plan, sample_counts, skill_readi
 from agents.policy import POLICIES
 from envs.level import Level
 from envs.records import Observation, Plan
-from students.options import above, at_least, build, check, within
+from students.options import Checked, above, at_least, build, within
 from students.seeding import derive_seed
 
 
 @dataclass(frozen=True, slots=True)
-class SECOptions:
+class SECOptions(Checked):
     alpha: float = field(default=0.5, metadata=within(0, 1, low_open=True))  # TD(0) step
     temperature: float = field(default=0.1, metadata=above(0))  # of the Boltzmann sampling
     pulls: int | None = field(default=None, metadata=at_least(1))  # None: one per example
 
-    def __post_init__(self) -> None:
-        check(self, "teacher.policy_options")
+    WHERE = "teacher.policy_options"
 
 
 @POLICIES.register("sec")

@@ -8,15 +8,14 @@ from typing import Any
 from agents.allocation import largest_remainder
 from agents.policy import POLICIES, Stateless
 from envs.records import Observation, Plan
-from students.options import build, check
+from students.options import Checked, build
 
 
 @dataclass(frozen=True, slots=True)
-class UniformOptions:
+class UniformOptions(Checked):
     """None: the baseline has nothing to tune."""
 
-    def __post_init__(self) -> None:
-        check(self, "teacher.policy_options")
+    WHERE = "teacher.policy_options"
 
 
 @POLICIES.register("uniform")

@@ -11,15 +11,14 @@ from agents.allocation import largest_remainder
 from agents.arms import skill_accuracy
 from agents.policy import POLICIES, Stateless
 from envs.records import Observation, Plan
-from students.options import build, check, within
+from students.options import Checked, build, within
 
 
 @dataclass(frozen=True, slots=True)
-class WeakestOptions:
+class WeakestOptions(Checked):
     floor: float = field(default=0.05, metadata=within(0, 1))  # the least weight of a skill
 
-    def __post_init__(self) -> None:
-        check(self, "teacher.policy_options")
+    WHERE = "teacher.policy_options"
 
 
 @POLICIES.register("weakest")

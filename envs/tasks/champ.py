@@ -17,7 +17,7 @@ from envs.records import Item, Skill
 from envs.tasks.splits import halves, head
 from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import ConfigError, DataError
-from students.options import at_least, build, check
+from students.options import Checked, at_least, build
 
 SPLIT_SEED = 0
 FOLDED = {"Trigonometry": "Algebra", "Function": "Algebra"}
@@ -46,12 +46,11 @@ def skill_name(category: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class ChampOptions:
+class ChampOptions(Checked):
     limit: int | None = field(default=None, metadata=at_least(1))  # first items of each split
     id: str = "champ-v0"
 
-    def __post_init__(self) -> None:
-        check(self, "task.options")
+    WHERE = "task.options"
 
 
 class ChampTask:

@@ -26,7 +26,7 @@ from envs.quality.checks import normalise
 from envs.records import Item, Skill
 from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import DataError
-from students.options import at_least, build, check
+from students.options import Checked, at_least, build
 
 UNLABELLED = "all"
 SPLIT_ALIASES = {"seed": "seed", "train": "seed", "val": "val", "validation": "val",
@@ -150,7 +150,7 @@ def _split_of(row: Row, columns: Columns, prompt: str, fractions: tuple[float, f
 
 
 @dataclass(frozen=True, slots=True)
-class FileOptions:
+class FileOptions(Checked):
     """The options of ``make("file", path=...)``: the file, its column names, and how rows
     without a split column are dealt to seed / val / test."""
 
@@ -162,8 +162,7 @@ class FileOptions:
     fractions: tuple[float, float, float] = field(default=(0.2, 0.4, 0.4), metadata=at_least(0))
     seed: int = 0  # of the hash that deals rows to splits
 
-    def __post_init__(self) -> None:
-        check(self, "task.options")
+    WHERE = "task.options"
 
 
 @TASKS.register("file")

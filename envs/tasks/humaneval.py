@@ -19,7 +19,7 @@ from envs.sandbox.process import Limits, run_code
 from envs.tasks.splits import halves, head
 from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import ConfigError, DataError
-from students.options import above, at_least, build, check
+from students.options import Checked, above, at_least, build, check
 
 SPLIT_SEED = 0
 LABELS = Path(__file__).with_name("data") / "humaneval_skills.json"
@@ -60,14 +60,13 @@ def read_labels(path: str | Path | None = None) -> tuple[dict[str, str], dict[st
 
 
 @dataclass(frozen=True, slots=True)
-class HumanEvalOptions:
+class HumanEvalOptions(Checked):
     labels: str | None = None  # a label file in the shipped one's format; None: the shipped one
     limit: int | None = field(default=None, metadata=at_least(1))  # first items of each split
     time_limit: float = field(default=5.0, metadata=above(0))  # seconds per program in the sandbox
     id: str = "humaneval-v0"
 
-    def __post_init__(self) -> None:
-        check(self, "task.options")
+    WHERE = "task.options"
 
 
 class HumanEvalTask:

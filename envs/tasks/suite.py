@@ -22,11 +22,11 @@ from envs.records import Item, Skill
 from envs.tasks.sampler import draw
 from envs.tasks.task import SPLIT_NAMES
 from students.errors import DataError
-from students.options import at_least, build, check
+from students.options import Checked, at_least, build
 
 
 @dataclass(frozen=True, slots=True)
-class SuiteOptions:
+class SuiteOptions(Checked):
     """The options of ``arith-v0`` and ``strings-v0`` (``make("arith-v0", skills=[...])``)."""
 
     skills: tuple[str, ...] | None = None  # None: the task's default suite
@@ -34,8 +34,7 @@ class SuiteOptions:
     seed_counts: dict[str, int] | None = None  # skill -> seed items; None: the task's
     eval_size: int = field(default=50, metadata=at_least(1))  # val and test items per skill
 
-    def __post_init__(self) -> None:
-        check(self, "task.options")
+    WHERE = "task.options"
 
 
 def choose(task_id: str, specs: Sequence[Spec], *, skills: Sequence[str] | None,
