@@ -10,14 +10,13 @@ from pathlib import Path
 from agents.config import RunConfig
 from agents.llm.config import LLMConfig
 from agents.runner import resume_run, start_run
-from envs.history import History
-from envs.history import summaries
+from envs.history import History, summaries
+from envs.history.controls import StopWatcher
 from envs.history.report import run_report
 from envs.history.runlog import new_run_id
 from students.errors import ConfigError
 from students.options import build
 from ui.access import login
-from ui.controls import StopWatcher
 from ui.tables import pct, skills_table, table
 
 

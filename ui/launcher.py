@@ -19,11 +19,11 @@ from agents.config import RunConfig
 from agents.runner import resume_run, start_run
 from envs.history import History
 from envs.history.clock import utcnow
-from envs.history.queries import run_row
+from envs.history.controls import StopWatcher, request_stop
+from envs.history.queries import is_recorded, mean_iteration_seconds, run_row
 from envs.history.runlog import RunLog, new_run_id
 from envs.records import Observation, Plan
 from students.errors import ConfigError, CurriculabError
-from ui.controls import StopWatcher, request_stop
 
 STALE_S = 120.0  # a "running" run silent this long (and longer than 3 iterations) is presumed dead
 
@@ -198,7 +198,7 @@ class Launcher:
         deadline = time.monotonic() + wait_s
         job = self._jobs[run_id]
         while time.monotonic() < deadline:
-            if self.history.scalar("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]):
+            if is_recorded(self.history, run_id):
                 return
             if not job.thread.is_alive():
                 raise ConfigError(job.error or f"run {run_id} ended before it was recorded")
@@ -206,8 +206,7 @@ class Launcher:
         raise ConfigError(f"run {run_id} was not recorded within {wait_s:.0f} s")
 
     def _stale(self, row: dict) -> bool:
-        mean = self.history.scalar("SELECT avg(t_total) FROM iterations WHERE run_id = ?"
-                                   " AND iteration > 0", [row["run_id"]]) or 0.0
+        mean = mean_iteration_seconds(self.history, row["run_id"])
         return _age(row["heartbeat_at"]) > max(STALE_S, 3 * mean)
 
 

@@ -28,6 +28,17 @@ def run_row(history: History, run_id: str) -> dict[str, Any]:
     return row
 
 
+def is_recorded(history: History, run_id: str) -> bool:
+    """Whether the run has its row yet (a run starting in another thread or process)."""
+    return bool(history.scalar("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]))
+
+
+def mean_iteration_seconds(history: History, run_id: str) -> float:
+    """The mean wall time of the run's teaching iterations so far (0 before the first)."""
+    return history.scalar("SELECT avg(t_total) FROM iterations WHERE run_id = ? AND iteration > 0",
+                          [run_id]) or 0.0
+
+
 def last_iteration(history: History, run_id: str) -> int | None:
     return history.scalar("SELECT max(iteration) FROM iterations WHERE run_id = ?", [run_id])
 
