@@ -208,7 +208,7 @@ def _scalar(tp: Any, value: Any, key: str, text: bool) -> Any:
     elif tp is float:
         if isinstance(value, int) and not isinstance(value, bool):
             return float(value)
-        ok = isinstance(value, float)
+        ok = isinstance(value, float) and math.isfinite(value)  # nan passes every comparison
     elif isinstance(tp, type) and issubclass(tp, enum.Enum):
         try:
             return tp(value)
@@ -257,7 +257,7 @@ def _expected(tp: Any) -> str:
         return f"a table of {tp.__name__} settings"
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return "one of " + ", ".join(repr(m.value) for m in tp)
-    names = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+    names = {bool: "true or false", int: "an integer", float: "a finite number", str: "a string"}
     return names.get(tp, f"a {getattr(tp, '__name__', tp)}")
 
 

@@ -68,6 +68,8 @@ def test_values_are_converted_where_no_meaning_is_lost():
     ({"inner": {"size": 0}}, "config key 'outer.inner.size' = 0: expected at least 1"),
     ({"inner": 5}, "config key 'outer.inner' = 5: expected a table of Inner settings"),
     ({"cuont": 1}, r"unknown config key 'outer.cuont' \(known: count, rate, name, "),
+    ({"pair": [float("nan"), 1]}, r"config key 'outer.pair\[0\]' = nan: expected a finite number"),
+    ({"pair": [0, float("inf")]}, r"config key 'outer.pair\[1\]' = inf: expected a finite number"),
 ])
 def test_a_bad_value_is_one_line_naming_key_value_and_expectation(data, message):
     with pytest.raises(ConfigError, match=message) as error:

@@ -47,7 +47,7 @@ def test_bad_choices_are_one_line_exit_2_and_record_no_run(tmp_path, args, messa
     (["--llm-opt", "concurrency=many"], "config key 'llm.concurrency' = 'many': expected an integer"),
     (["--config", "bad.toml"], "config key 'teacher.budget' = 'lots': expected an integer"),
     (["--config", "bad.json"], "config key 'task.options.eval_size' = 'x': expected an integer"),
-    (["--config", "policy.toml"], "config key 'teacher.policy_options.floor' = 'low': expected a number"),
+    (["--config", "policy.toml"], "config key 'teacher.policy_options.floor' = 'low': expected a finite number"),
 ])
 def test_ill_typed_options_and_config_files_are_one_line_and_exit_2(tmp_path, args, message, capsys):
     files = {"bad.toml": '[teacher]\nbudget = "lots"\n',
