@@ -19,7 +19,7 @@ from envs.sandbox.process import Limits, run_code
 from envs.tasks.splits import halves, head
 from envs.tasks.task import SPLIT_NAMES, TASKS
 from students.errors import ConfigError, DataError
-from students.options import Checked, above, at_least, build, check
+from students.options import Checked, above, at_least, build
 
 SPLIT_SEED = 0
 LABELS = Path(__file__).with_name("data") / "humaneval_skills.json"

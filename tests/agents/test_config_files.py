@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import types
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import pytest
 
