@@ -1,14 +1,25 @@
 """The child side of the sandbox: run as a script by ``envs.sandbox.process``, never imported by a run.
 
-It isolates itself in layers before it executes the untrusted program:
+Three processes: this one, the *warden*, enforces the wall-clock limit; it starts an *init*
+process, which starts the *program* process and reaps whatever the program leaves behind.
+Isolation comes in layers before the untrusted program runs:
 
-1. kernel: a new user + network namespace (only a downed loopback exists), and Landlock
-   rules that allow writes only beneath the working directory and signals only inside the
-   sandbox (each layer is used where the kernel offers it);
-2. resource limits: address space, CPU seconds, file size, no core files;
-3. a Python audit hook that refuses sockets, writes outside the working directory, new
+1. processes: the warden joins the ``pids`` cgroup the parent made (a cap on processes and
+   threads) and enters new user, network and PID namespaces, so init is PID 1 of its own
+   namespace. When init ends, the kernel kills every process left in that namespace, however
+   it detached itself (``setsid``, double fork); at the time limit the warden kills init, and
+   it waits until the namespace is empty. Without a cgroup, the process cap is
+   ``RLIMIT_NPROC`` (counted per user namespace, so it works for a user other than root).
+   The warden is also a child subreaper: where no PID namespace can be made, it kills every
+   descendant that is left;
+2. kernel: the network namespace holds only a downed loopback, and Landlock rules allow
+   writes only beneath the working directory and signals only inside the sandbox (each layer
+   is used where the kernel offers it);
+3. resource limits: address space, CPU seconds, file size, no core files;
+4. a Python audit hook that refuses sockets, writes outside the working directory, new
    processes and signals to other processes, and reports each refusal at once, so that a
-   program which catches the refusal still fails.
+   program which catches the refusal still fails. Without the kernel layers and a process
+   cap it also refuses ctypes.
 
 Reports are JSON lines on a pipe the parent passed as a file descriptor. Standard library
 only: this file runs under ``python -I`` where the project may not be importable.
@@ -22,11 +33,21 @@ import errno
 import json
 import os
 import resource
+import select
+import signal
 import sys
+import time
 import traceback
 
-CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
-PR_SET_NO_NEW_PRIVS = 38
+CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWPID = 0x10000000, 0x40000000, 0x20000000
+NAMESPACES = (  # tried in turn: a root without user namespaces can still make the others
+    (CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWPID, ("userns", "netns", "pidns")),
+    (CLONE_NEWNET | CLONE_NEWPID, ("netns", "pidns")),
+    (CLONE_NEWUSER | CLONE_NEWNET, ("userns", "netns")),
+)
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
+GRACE_S = 0.25  # wall-clock time the program process gets for its own set-up
+SUPERVISORS = 2  # the warden and init count against the process cap
 SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
 FS_WRITE_FILE, FS_REMOVE_DIR, FS_REMOVE_FILE = 1 << 1, 1 << 4, 1 << 5
 FS_MAKE_ALL = sum(1 << bit for bit in range(6, 13))  # char, dir, reg, sock, fifo, block, sym
@@ -55,9 +76,25 @@ class Refused(PermissionError):
         self.reason = reason
 
 
-def unshare_network() -> bool:
-    """A new user namespace (needs no privilege) holding a new, empty network namespace."""
-    return _libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0
+def enter_namespaces() -> list[str]:
+    """New user (needs no privilege), network (empty) and PID namespaces, as many as allowed.
+    A new PID namespace applies to the children made after this call."""
+    for flags, names in NAMESPACES:
+        if _libc.unshare(flags) == 0:
+            return list(names)
+    return []
+
+
+def join_cgroup(path: str | None) -> list[str]:
+    """Move this process (and so everything it starts) into the pids cgroup at ``path``."""
+    if not path:
+        return []
+    try:
+        with open(os.path.join(path, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+        return ["pids-cgroup"]
+    except OSError:
+        return []
 
 
 def landlock(workdir: str) -> list[str]:
@@ -100,7 +137,10 @@ def _allow_beneath(ruleset: int, path: str, rights: int) -> None:
         os.close(fd)
 
 
-def set_limits(config: dict) -> None:
+def set_limits(config: dict, layers: list[str]) -> None:
+    if "nproc" in layers:
+        cap = config["processes"] + SUPERVISORS
+        resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
     seconds = int(config["time_limit"]) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     file_bytes = config["file_mb"] << 20
@@ -159,19 +199,134 @@ def _writes(args: tuple) -> bool:
     return isinstance(flags, int) and flags != -1 and bool(flags & WRITE_FLAGS)
 
 
-def run(config: dict, report) -> None:
+def warden(config: dict, report) -> None:
+    """Start init (and through it the program) in the process layers; at the time limit kill
+    init, and with it the PID namespace; then kill whatever else is left."""
+    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    layers = ["reaper"]
+    if config["isolate"]:
+        layers += join_cgroup(config.get("cgroup"))
+        namespaces = enter_namespaces()
+        layers += [n for n in namespaces if n != "userns"]
+        if "pids-cgroup" not in layers and "userns" in namespaces and os.geteuid() != 0:
+            layers.append("nproc")  # counted per user namespace; root is exempt from it
+    deadline = time.monotonic() + config["time_limit"] + GRACE_S
+    init = os.fork()
+    if init == 0:
+        _only_child(lambda: init_process(config, report, layers))
+    if not _waited(init, deadline):
+        os.kill(init, signal.SIGKILL)
+        os.waitpid(init, 0)  # init of a PID namespace ends only when all of it has ended
+        report({"timeout": True})
+    if "pidns" not in layers:  # else nothing of the program can be left
+        sweep()
+
+
+def init_process(config: dict, report, layers: list[str]) -> None:
+    """Start the program, reap every process that ends, and report how the program ended.
+    Dies with the warden."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    program = os.fork()
+    if program == 0:
+        _only_child(lambda: run(config, report, layers))
+    while True:
+        pid, status = os.waitpid(-1, 0)
+        if pid == program:
+            break
+    report({"exit": os.waitstatus_to_exitcode(status)})
+
+
+def _only_child(body) -> None:
+    """Run ``body`` in a forked process that never returns into its parent's code."""
+    code = 70
+    try:
+        body()
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _waited(pid: int, deadline: float) -> bool:
+    """Wait for child ``pid`` until ``deadline``; True if it ended in time."""
+    try:
+        handle = os.pidfd_open(pid)  # readable the moment it ends
+    except (AttributeError, OSError):  # before Linux 5.3: poll
+        handle = None
+    try:
+        pause = 0.001
+        while (left := deadline - time.monotonic()) > 0:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return True
+            if handle is None:
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, 0.02)
+            else:
+                select.select([handle], [], [], left)
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    finally:
+        if handle is not None:
+            os.close(handle)
+
+
+def sweep() -> None:
+    """Kill and reap every descendant left (they are the warden's children or grandchildren,
+    since it is a subreaper), until none is left."""
+    me = os.getpid()
+    for _ in range(1000):
+        left = _descendants(me)
+        if not left:
+            break
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _reap()
+        time.sleep(0.002)
+    _reap()
+
+
+def _reap() -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _descendants(root: int) -> list[int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(b")") + 2:].split()
+            if fields[0] != b"Z":  # a zombie is already dead: reaping it is enough
+                parents[int(entry)] = int(fields[1])
+    found, frontier = [], {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier}
+        found += frontier
+    return found
+
+
+def run(config: dict, report, layers: list[str]) -> None:
     """Isolate, limit, guard, then execute the program and report how it ended."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     workdir = os.getcwd()
-    layers = ["netns"] if config["isolate"] and unshare_network() else []
-    layers += landlock(workdir) if config["isolate"] else []
+    layers = layers + (landlock(workdir) if config["isolate"] else [])
     with open(config["program"], encoding="utf-8") as f:
         source = f.read()
     if config["python_guard"]:
-        kernel_ok = "netns" in layers and "landlock-fs" in layers
+        capped = "pids-cgroup" in layers or "nproc" in layers
+        kernel_ok = "netns" in layers and "landlock-fs" in layers and capped
         sys.addaudithook(audit_hook(workdir, report, strict=not kernel_ok))
         layers.append("audit-hook")
     report({"layers": layers})
-    set_limits(config)
+    set_limits(config, layers)
     try:
         exec(compile(source, "program.py", "exec"), {"__name__": "__main__", "__builtins__": builtins})
     except AssertionError as e:
@@ -189,6 +344,12 @@ def run(config: dict, report) -> None:
         report({"end": "error", "detail": _last_line(e)})
     else:
         report({"end": "ok", "detail": ""})
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the program may have closed or filled it
+            pass
+    os._exit(0)  # skip interpreter shutdown: atexit handlers the program registered never run
 
 
 def _last_line(error: BaseException) -> str:
@@ -204,14 +365,8 @@ def main() -> None:
         pipe.write(json.dumps(message) + "\n")
         pipe.flush()
 
-    run(config, report)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # the program may have closed or filled it
-            pass
+    warden(config, report)
     pipe.close()
-    os._exit(0)  # skip interpreter shutdown: atexit handlers the program registered never run
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 """Run untrusted Python (a student's or a teacher's code) in a separate, isolated process.
 
 ``run_code(program)`` writes the program into a throw-away directory and runs it with
-``python -I -B envs/sandbox/child.py`` in a new session: a wall-clock time limit (the whole
-process group is killed), a memory limit (``RLIMIT_AS``), a file-size limit, no network and
-no writes outside that directory (kernel namespaces and Landlock where the kernel offers
-them, a Python audit hook always). Nothing is ever executed in the caller's process.
+``python -I -B envs/sandbox/child.py`` in a new session: a wall-clock time limit after which
+no process of the program is left (a PID namespace, else a subreaper that kills every
+descendant), a cap on its processes and threads (a ``pids`` cgroup, else ``RLIMIT_NPROC`` in
+a user namespace), a memory limit (``RLIMIT_AS``), a file-size limit, no network and no
+writes outside that directory (kernel namespaces and Landlock where the kernel offers them, a
+Python audit hook always). Nothing is ever executed in the caller's process.
 
 The isolation protects the machine from accidents and careless programs; it is not a
 boundary against code written to attack this harness (use a container or VM for that).
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -23,9 +26,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from envs.sandbox.cgroup import PidsCgroup
+
 CHILD = Path(__file__).with_name("child.py")
 REASONS = ("ok", "wrong", "error", "timeout", "memory", "network refused", "write refused")
 OUTPUT_LIMIT = 4000  # characters of the program's output kept in the result
+BACKSTOP_S = 5.0  # past time_limit + this, the caller kills the sandbox itself
+SUPERVISORS = 2  # the sandbox's own processes (warden and init) inside the process cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +54,12 @@ class Limits:
     time_limit: float = 5.0
     memory_mb: int = 1024
     file_mb: int = 16
+    processes: int = 16  # processes and threads of the program, itself included
     isolate: bool = True
     python_guard: bool = True
 
     def __post_init__(self) -> None:
-        if self.time_limit <= 0 or self.memory_mb < 64 or self.file_mb < 1:
+        if self.time_limit <= 0 or self.memory_mb < 64 or self.file_mb < 1 or self.processes < 1:
             from students.errors import ConfigError
 
             raise ConfigError(f"sandbox limits out of range: {self}")
@@ -61,33 +69,37 @@ def run_code(program: str, limits: Limits = Limits()) -> SandboxResult:
     """Execute ``program`` in a fresh sandboxed process; it passes if it runs to its end."""
     workdir = Path(tempfile.mkdtemp(prefix="curriculab-sandbox-"))
     read_end, write_end = os.pipe()
+    cgroup = PidsCgroup.create(workdir.name, limits.processes + SUPERVISORS) if limits.isolate else None
     try:
         (workdir / "program.py").write_text(program, encoding="utf-8")
         started = time.monotonic()
         with tempfile.TemporaryFile() as output:
-            proc = _start(workdir, write_end, limits, output)
+            proc = _start(workdir, write_end, limits, output, cgroup)
             os.close(write_end)
             write_end = -1
-            timed_out = _wait(proc, limits.time_limit)
+            killed = _wait(proc, limits.time_limit, cgroup)
             seconds = time.monotonic() - started
-            with os.fdopen(read_end, encoding="utf-8", errors="replace") as pipe:
-                read_end = -1
-                messages = _messages(pipe.read())
+            messages = _messages(_read_reports(read_end))
             output.seek(0)
             text = output.read(OUTPUT_LIMIT).decode("utf-8", errors="replace")
-        return _verdict(messages, proc.returncode, timed_out, seconds, text)
+        returncode = next((m["exit"] for m in messages if isinstance(m.get("exit"), int)), proc.returncode)
+        timed_out = killed or any(m.get("timeout") for m in messages)
+        return _verdict(messages, returncode, timed_out, seconds, text)
     finally:
         for fd in (read_end, write_end):
             if fd >= 0:
                 os.close(fd)
+        if cgroup is not None:
+            cgroup.remove()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _start(workdir: Path, fd: int, limits: Limits, output) -> subprocess.Popen:
+def _start(workdir: Path, fd: int, limits: Limits, output, cgroup: PidsCgroup | None) -> subprocess.Popen:
     config = {
         "fd": fd, "program": str(workdir / "program.py"), "time_limit": limits.time_limit,
-        "memory_mb": limits.memory_mb, "file_mb": limits.file_mb,
+        "memory_mb": limits.memory_mb, "file_mb": limits.file_mb, "processes": limits.processes,
         "isolate": limits.isolate, "python_guard": limits.python_guard,
+        "cgroup": str(cgroup.path) if cgroup else None,
     }
     env = {"PATH": os.defpath, "HOME": str(workdir), "TMPDIR": str(workdir), "LANG": "C.UTF-8"}
     return subprocess.Popen(
@@ -97,18 +109,43 @@ def _start(workdir: Path, fd: int, limits: Limits, output) -> subprocess.Popen:
     )
 
 
-def _wait(proc: subprocess.Popen, time_limit: float) -> bool:
-    """Wait for the program; past the limit kill its whole process group. True if it was killed."""
+def _wait(proc: subprocess.Popen, time_limit: float, cgroup: PidsCgroup | None) -> bool:
+    """Wait for the sandbox, which enforces the time limit itself; should it not end well
+    after that, kill its process group and cgroup. True if it had to be killed."""
+    deadline = time.monotonic() + time_limit + BACKSTOP_S
     try:
-        proc.wait(timeout=time_limit + 1.0)  # + interpreter start-up
+        handle = os.pidfd_open(proc.pid)  # wakes the moment it ends (Popen.wait polls)
+        select.select([handle], [], [], time_limit + BACKSTOP_S)
+        os.close(handle)
+    except (AttributeError, OSError):  # before Linux 5.3
+        pass
+    try:
+        proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
         return False
     except subprocess.TimeoutExpired:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        if cgroup is not None:
+            cgroup.kill()
         proc.wait()
         return True
+
+
+def _read_reports(fd: int, wait_s: float = 1.0) -> str:
+    """What the sandbox reported on the pipe; reading stops at end of file, or ``wait_s``
+    after the sandbox ended should a stray process still hold the pipe open."""
+    os.set_blocking(fd, False)
+    chunks, deadline = [], time.monotonic() + wait_s
+    while (left := deadline - time.monotonic()) > 0:
+        if not select.select([fd], [], [], left)[0]:
+            break
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", errors="replace")
 
 
 def _messages(text: str) -> list[dict]:

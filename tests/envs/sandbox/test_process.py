@@ -4,8 +4,11 @@ caller goes on. Each case runs a real child process."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -136,3 +139,103 @@ def test_the_caller_process_is_untouched():
 def test_limits_out_of_range_are_config_errors():
     with pytest.raises(ConfigError):
         Limits(time_limit=0)
+
+
+def _named(token: str) -> list[int]:
+    """Processes whose name (comm) is ``token``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and Path(f"/proc/{entry}/comm").read_text().strip() == token:
+                state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state != "Z":
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def _escaping_program(token: str) -> str:
+    """Forks (through libc, past the audit hook) a child that leaves the session, drops the
+    sandbox's pipe, names itself ``token`` and spins; the parent spins too."""
+    return (
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None)\n"
+        "if libc.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    os.closerange(3, 1024)\n"
+        f"    libc.prctl(15, {token.encode()!r}, 0, 0, 0)\n"
+        "while True:\n"
+        "    pass\n"
+    )
+
+
+def test_a_forked_child_that_leaves_the_session_does_not_outlive_the_time_limit():
+    token = f"esc{uuid.uuid4().hex[:10]}"
+    seen: list[int] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set() and not seen:
+            seen.extend(_named(token))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    started = time.monotonic()
+    try:
+        result = run_code(_escaping_program(token), Limits(time_limit=1.0))
+        elapsed = time.monotonic() - started
+        done.set()
+        watcher.join()
+        time.sleep(1.0)
+        left = _named(token)
+        assert seen, "the program's child never ran: the test proves nothing"
+        assert result.reason == "timeout"
+        assert elapsed < 1.0 + 2.5
+        assert left == [], f"processes left 1 s after the time limit: {left}"
+    finally:
+        done.set()
+        for pid in _named(token):  # the sandbox failed: do not leave a spinning process behind
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_program_cannot_start_more_processes_than_its_cap():
+    """With a kernel cap (pids cgroup or RLIMIT_NPROC) forks past it fail; without one the
+    Python guard refuses ctypes, so the program cannot fork at all."""
+    program = (
+        "import ctypes, os, time\n"
+        "libc = ctypes.CDLL(None)\n"
+        "made = 0\n"
+        "for _ in range(20):\n"
+        "    pid = libc.fork()\n"
+        "    if pid == 0:\n"
+        "        os.closerange(3, 1024)\n"
+        "        time.sleep(3)\n"
+        "        os._exit(0)\n"
+        "    if pid < 0:\n"
+        "        break\n"
+        "    made += 1\n"
+        "print(made)\n"
+    )
+    result = run_code(program, Limits(time_limit=2.0, processes=4))
+    if {"pids-cgroup", "nproc"} & set(result.layers):
+        assert result.passed, result.detail
+        assert int(result.output.split()[-1]) == 3  # the program itself and 3 children
+    else:
+        assert (result.reason, "ctypes" in result.detail) == ("error", True)
+
+
+def test_without_namespaces_the_descendants_are_killed_all_the_same():
+    """The fallback where the kernel gives no PID namespace: the sandbox reaps and kills
+    every descendant itself."""
+    token = f"esc{uuid.uuid4().hex[:10]}"
+    program = _escaping_program(token)
+    try:
+        result = run_code(program, Limits(time_limit=1.0, isolate=False, python_guard=False))
+        assert result.reason == "timeout"
+        assert "pidns" not in result.layers and "reaper" in result.layers
+        assert _named(token) == []
+    finally:
+        for pid in _named(token):
+            os.kill(pid, signal.SIGKILL)
