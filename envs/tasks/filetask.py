@@ -2,8 +2,10 @@
 
     make("file", path="problems.jsonl")          # columns prompt, answer [, skill] [, split]
 
-Answers are checked by normalised exact match, or numerically when both sides are numbers
-("1,000" = "1000.0", "3/4" = "0.75"). Without a ``split`` column each prompt is assigned to
+Answers are checked by normalised exact match. When every answer in the file is a number,
+the data says its answers are numeric, and they are also compared by value ("1,000" =
+"1000.0", "3/4" = "0.75"); a comma counts only as a thousands separator in a well-formed
+number, so the list answer "0,1,2,5,7" is never the number 1257. Without a ``split`` column each prompt is assigned to
 seed / val / test by a hash of its text, so duplicates never straddle val and test. Without a
 ``skill`` column every item is in one skill until skill discovery labels them
 (``with_skills``); a task without an oracle is checked by answer agreement in the LLM engine.
@@ -32,15 +34,24 @@ UNLABELLED = "all"
 SPLIT_ALIASES = {"seed": "seed", "train": "seed", "val": "val", "validation": "val",
                  "dev": "val", "test": "test"}
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+_GROUPED = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")  # "1,000", "-12,345.5"
 
 
-def same_answer(reference: str, prediction: str) -> bool:
-    """Normalised exact match (case, spaces, a final period), else numeric equality."""
+def same_answer(reference: str, prediction: str, *, numeric: bool = False) -> bool:
+    """Normalised exact match (case, spaces, a final period); with ``numeric``, also equal
+    values when both sides are well-formed numbers."""
     a, b = _norm(reference), _norm(prediction)
     if a == b:
         return True
+    if not numeric:
+        return False
     x, y = _number(a), _number(b)
     return x is not None and y is not None and math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def is_number(text: str) -> bool:
+    """Is ``text`` one well-formed number (commas only as thousands separators)?"""
+    return _number(_norm(text)) is not None
 
 
 def _norm(text: str) -> str:
@@ -48,7 +59,11 @@ def _norm(text: str) -> str:
 
 
 def _number(text: str) -> float | None:
-    text = text.replace(",", "").replace("$", "").strip()
+    text = text.replace("$", "").strip()
+    if "," in text:
+        if not _GROUPED.match(text):
+            return None
+        text = text.replace(",", "")
     if text.count("/") == 1:
         num, den = (p.strip() for p in text.split("/"))
         if _NUMBER.match(num) and _NUMBER.match(den) and float(den) != 0:
@@ -67,6 +82,7 @@ class FileTask:
         self.fingerprint = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
         self.id = f"file:{self.path.name}"
         self._items = _items(rows, columns, self.labelled, _fractions(fractions), seed, self.path)
+        self.numeric = all(is_number(i.answer) for i in self.items())
         self._finish()
 
     def _finish(self) -> None:
@@ -76,7 +92,7 @@ class FileTask:
         self.skills = tuple(Skill(n, f"{counts[n]} items from {self.path.name}") for n in names)
         self.description = (f"Questions from {self.path.name}; the answer is the short final "
                              "answer only. Answers are compared after normalising case and "
-                             "spaces, and numbers by value.")
+                             "spaces" + (", and numbers by value." if self.numeric else "."))
         for name in ("val", "test"):
             if not self._items[name]:
                 raise DataError(f"{self.path}: too few rows to fill the {name} split "
@@ -96,7 +112,7 @@ class FileTask:
         return tuple(i for name in SPLIT_NAMES for i in self._items[name])
 
     def score(self, reference: str, prediction: str) -> bool:
-        return same_answer(reference, prediction)
+        return same_answer(reference, prediction, numeric=self.numeric)
 
     def oracle(self, skill: str, prompt: str) -> str | None:
         return None  # a file holds answers to its own rows only

@@ -73,7 +73,33 @@ def test_without_a_skill_column_every_item_waits_for_discovery(tmp_path):
     ("1/0", "1/0", True), ("1/0", "2/0", False),
 ])
 def test_answers_match_normalised_or_by_value(reference, prediction, same):
-    assert same_answer(reference, prediction) is same
+    assert same_answer(reference, prediction, numeric=True) is same
+
+
+@pytest.mark.parametrize("reference, prediction", [
+    ("0,1,2,5,7", "1257"), ("0,0,1,2,5", "125"), ("1257", "0,1,2,5,7"), ("1,2,3", "123"),
+])
+def test_commas_outside_a_well_formed_number_are_not_thousands_separators(reference, prediction):
+    assert not same_answer(reference, prediction, numeric=True)
+
+
+def test_list_answers_are_scored_by_exact_match(tmp_path):
+    """A file whose answers are not all numbers is scored by exact match only."""
+    rows = [{"prompt": f"Sort the digits of {n}", "answer": ",".join(sorted(str(n)))}
+            for n in range(10000, 10120)]
+    rows[0]["answer"], rows[1]["answer"] = "0,1,2,5,7", "0,0,1,2,5"
+    task = make("file", path=str(write(tmp_path / "lists.jsonl", rows)))
+    assert not task.score("0,1,2,5,7", "1257") and not task.score("0,0,1,2,5", "125")
+    assert not task.numeric and "by value" not in task.description
+    assert task.score("0,1,2,5,7", " 0,1,2,5,7. ")
+    assert not task.score("10", "10.0")
+
+
+def test_a_file_of_numbers_is_scored_by_value(tmp_path):
+    rows = [{**r, "answer": f"{int(r['answer']) * 1000:,}"} for r in ROWS]
+    task = make("file", path=str(write(tmp_path / "numbers.csv", rows)))
+    assert task.numeric and "by value" in task.description
+    assert task.score("1,000", "1000.0") and not task.score("1,000", "1,001")
 
 
 def test_bad_json_names_file_line_and_column(tmp_path):
