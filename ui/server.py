@@ -1,8 +1,9 @@
 """Launching the app: address, port, login and the browser.
 
-The app binds 127.0.0.1 by default. Binding any other address, or sharing through a public
-link, needs a login: the user and password come from ``CURRICULAB_UI_USER`` and
-``CURRICULAB_UI_PASSWORD`` (never from flags, so they stay out of shell history).
+The app binds 127.0.0.1 by default, and then answers only requests addressed to a loopback
+name (``ui.hosts``). Binding any other address, or sharing through a public link, needs a
+login: the user and password come from ``CURRICULAB_UI_USER`` and ``CURRICULAB_UI_PASSWORD``
+(never from flags, so they stay out of shell history).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from envs.history import History
 from students.errors import ConfigError
 from students.plugins import load_plugins
 from ui.access import login
 from ui.app import build_app
+from ui.hosts import HostCheck, allowed_hosts
 from ui.launcher import Launcher
 from ui.views.runs import registered
 
@@ -52,10 +55,12 @@ def serve(db: str | Path, *, host: str = "127.0.0.1", port: int | None = DEFAULT
     history.ensure()
     registered()  # import the registries (torch, seconds) before the first page, not during it
     app = build_app(history, Launcher(history, checkpoint_dir=checkpoint_dir, plugins=plugins))
+    names = allowed_hosts(host, share)
+    middleware = [Middleware(HostCheck, allowed=names)] if names is not None else []
     try:
         _, url, share_url = app.launch(server_name=host, server_port=port, auth=auth, share=share,
                                        inbrowser=False, prevent_thread_lock=True, quiet=True,
-                                       show_error=True)
+                                       show_error=True, app_kwargs={"middleware": middleware})
     except OSError as e:
         raise ConfigError(f"cannot serve the app on {host}:{port}: {e}") from e
     url = share_url or url

@@ -71,3 +71,38 @@ def test_served_on_all_addresses_the_app_asks_for_the_login(generated_copy, monk
         assert len(html_rows(table)) == 1 + 16
     finally:
         served.app.close()
+
+
+def status_for(url: str, host: str) -> int:
+    request = urllib.request.Request(url, headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_served_locally_the_app_answers_only_loopback_names(tmp_path):
+    """DNS rebinding: a page on evil.example that resolves its name to 127.0.0.1 is refused."""
+    port = free_port()
+    served = serve(tmp_path / "h.duckdb", port=port, open_browser=False, block=False, quiet=True)
+    try:
+        url = f"http://127.0.0.1:{port}/config"
+        for name in ("evil.example", f"evil.example:{port}", "127.0.0.1.nip.io", "localhost.evil", ""):
+            assert status_for(url, name) == 400, name
+        for name in (f"127.0.0.1:{port}", f"localhost:{port}", "localhost", f"[::1]:{port}"):
+            assert status_for(url, name) == 200, name
+    finally:
+        served.app.close()
+
+
+def test_a_given_host_answers_any_name(tmp_path, monkeypatch):
+    monkeypatch.setenv(USER_ENV, "ann")
+    monkeypatch.setenv(PASSWORD_ENV, "s3cret")
+    port = free_port()
+    served = serve(tmp_path / "h.duckdb", host="0.0.0.0", port=port, open_browser=False,
+                   block=False, quiet=True)
+    try:
+        assert status_for(f"http://127.0.0.1:{port}/config", f"lab.example:{port}") == 401
+    finally:
+        served.app.close()
