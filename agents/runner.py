@@ -30,8 +30,9 @@ from envs.history.queries import (forest_nodes, kept_examples, last_iteration, p
 from envs.records import Observation, Plan, SkillProfile
 from envs.history.clock import utcnow
 from envs.history.runlog import IterationRecord, RunLog, new_run_id
-from envs.tasks.task import make
+from envs.tasks.task import SPLIT_NAMES, make
 from students import make_student
+from students.base import Bounded
 from students.errors import ConfigError
 from students.plugins import load_plugins
 from agents.llm.errors import BudgetExceeded
@@ -126,6 +127,9 @@ def _session(config: RunConfig, log: RunLog | None, checkpoints: Path, progress:
         task = ensure_skills(task, llm)
     # the run's seed is each part's default seed; an option of the same name overrides it
     student = make_student(config.student.id, **{"seed": config.seed, **config.student.options})
+    if isinstance(student, Bounded):  # a task whose items it cannot hold is refused here
+        student.check_fits([i for name in SPLIT_NAMES for i in task.split(name)],
+                           source=f"task {config.task.id}")
     env = LEVELS.make(config.teacher.level, task=task, student=student, config=config.env,
                       progress=progress)
     needs = {"llm": llm} if config.teacher.policy in LLM_TEACHERS else {}

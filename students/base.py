@@ -49,3 +49,14 @@ class Student(Protocol):
     def save(self, directory: Path) -> None: ...
 
     def load(self, directory: Path) -> None: ...
+
+
+@runtime_checkable
+class Bounded(Protocol):
+    """A student with fixed limits on what it reads and writes (tiny-gpt's context and answer
+    lengths). A run asks it about the task's items before anything is recorded."""
+
+    def check_fits(self, pairs: Sequence[Pair], *, source: str) -> None:
+        """StudentError, naming the limits and the options that would fit, when some of
+        ``pairs`` (from ``source``, e.g. "task file:data.csv") exceed them."""
+        ...

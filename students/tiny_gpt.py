@@ -20,12 +20,13 @@ from students.base import Pair, TrainReport
 from students.checkpoint import write_atomically
 from students.errors import CurriculabError, StudentError
 from students.options import at_least, build, check, fail
-from students.tokenizer import CharTokenizer
+from students.tokenizer import CHARSET, CharTokenizer
 from students.training import OPTIONS, TrainConfig, greedy_decode, train
 
 WEIGHTS = "model.safetensors"
 CONFIG = "student.json"
 MEMORY = "memory.json"  # the rehearsal memory
+_CHARS = frozenset(CHARSET)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,29 @@ class TinyGPT:
                            pad_id=self.tokenizer.pad_id, progress=progress)
         self._remember(new, rng)
         return replace(report, examples=len(new))
+
+    def check_fits(self, pairs: Sequence[Pair], *, source: str) -> None:
+        """Refuse items this student could never answer right: a context (BOS + prompt +
+        answer + EOS) longer than ``max_len``, an answer longer than ``max_new_tokens``, or a
+        character outside the tokenizer's charset. The message names the options that fit."""
+        limits = self.config
+        context = max((len(p.prompt) + len(p.answer) + 2 for p in pairs), default=0)
+        answer = max((len(p.answer) for p in pairs), default=0)
+        over = sum(len(p.prompt) + len(p.answer) + 2 > limits.max_len
+                   or len(p.answer) > limits.max_new_tokens for p in pairs)
+        if over:
+            raise StudentError(
+                f"tiny-gpt cannot hold {source}: {over} of {len(pairs)} items exceed its "
+                f"max_len={limits.max_len} characters of context (longest item {context}: BOS + "
+                f"prompt + answer + EOS) or max_new_tokens={limits.max_new_tokens} answer characters "
+                f"(longest answer {answer}); set the student options "
+                f"max_len={max(context, limits.max_len)} and "
+                f"max_new_tokens={max(answer, limits.max_new_tokens)}, or use a larger student")
+        outside = next((p for p in pairs if not set(p.prompt + p.answer) <= _CHARS), None)
+        if outside is not None:
+            char = next(c for c in outside.prompt + outside.answer if c not in _CHARS)
+            raise StudentError(f"tiny-gpt cannot read {source}: character {char!r} (in "
+                               f"{outside.prompt[:40]!r}) is not in its charset (printable ASCII)")
 
     def _remember(self, new: list[tuple[str, str]], rng: random.Random) -> None:
         # reservoir sampling: the memory stays a uniform sample of every pair trained on
