@@ -31,10 +31,12 @@ from envs.records import Observation, Plan, SkillProfile
 from envs.history.clock import utcnow
 from envs.history.runlog import IterationRecord, RunLog, new_run_id
 from envs.tasks.task import SPLIT_NAMES, make
+from envs.tasks.profile import world_of
 from students import make_student
 from students.base import Bounded
 from students.errors import ConfigError
 from students.plugins import load_plugins
+from students.sim import Simulated
 from agents.llm.errors import BudgetExceeded
 from students.seeding import derive_seed
 
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 
 Steer = Callable[[Plan, Observation], Plan]
 LLM_TEACHERS = {"llm"}  # policy / engine ids that take the run's LLM client
+TASK_READERS = {"oracle"}  # policies planned from the task's ground truth
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,8 @@ def _session(config: RunConfig, log: RunLog | None, checkpoints: Path, progress:
         task = ensure_skills(task, llm)
     # the run's seed is each part's default seed; an option of the same name overrides it
     student = make_student(config.student.id, **{"seed": config.seed, **config.student.options})
+    if isinstance(student, Simulated):  # a simulated student learns the task's world
+        student.bind(world_of(task))
     if isinstance(student, Bounded):  # a task whose items it cannot hold is refused here
         student.check_fits([i for name in SPLIT_NAMES for i in task.split(name)],
                            source=f"task {config.task.id}")
@@ -135,6 +140,8 @@ def _session(config: RunConfig, log: RunLog | None, checkpoints: Path, progress:
     needs = {"llm": llm} if config.teacher.policy in LLM_TEACHERS else {}
     if needs:
         needs.update(task=task, level=config.teacher.level)
+    if config.teacher.policy in TASK_READERS:
+        needs.update(task=task)
     policy = make_policy(config.teacher.policy,
                          **{"seed": config.seed, **config.teacher.policy_options, **needs})
     needs = {"llm": llm} if config.teacher.engine in LLM_TEACHERS else {}

@@ -1,30 +1,43 @@
-"""Teaching benchmark: every policy x environment level x task, over several seeds.
+"""Teaching benchmark: challenge profiles x students x policies x seeds, with intervals.
 
-Prints JSON per (task, level, policy): mean and std of the final mean test accuracy and
-``examples_to_match_uniform_ratio`` — the fraction of the uniform policy's examples (same task,
-level and seed) this policy needed to first reach uniform's final mean test accuracy, linear
-between iterations (null when some seed never reached it; uniform itself gets 1.0 or less, less
-when its own curve passed its final value earlier). Writes an HTML report with plotly: mean test
-accuracy against examples used, one line per policy with a band over seeds, one chart per task
-and level. Runs are real runs (``agents.runner.start_run``), each in its own history file, run
-by ``--workers`` processes at once; with ``--out DIR`` completed runs are kept and reused.
+Every run follows its profile's protocol (``task.challenge``: budget, iterations, threshold).
+Per (profile, student, level, policy) it prints, as ``{"mean", "ci95", "n"}`` over seeds
+(a 95% percentile bootstrap, ``envs.curves.estimate``):
 
-    python bench/teaching.py                      # the full grid, 3 seeds, 2 workers
-    python bench/teaching.py --quick              # a smoke test: tiny student and budget, 1 seed
-    python bench/teaching.py --tasks arith-v0 --levels skill-list --policies uniform alp
-    python bench/teaching.py --quick --plugin my_tasks --tasks lists-v0   # a task of your own
+- ``examples_to_threshold_ratio``: examples this policy needed to first reach the profile's
+  threshold of mean test accuracy, over uniform's on the same seed. A run that never reaches
+  it counts its total examples (a lower bound: ``reached`` says how many did);
+- ``aulc_ratio``: the normalised area under the curve of mean test accuracy against examples
+  used, on [0, budget x iterations], over uniform's;
+- ``final_accuracy_ratio``: mean test accuracy at the examples both runs used, over uniform's;
+- ``vs_oracle``: the examples-to-threshold ratio against the ``oracle`` policy instead (and
+  ``vs_oracle_aulc``).
+
+Runs are listed as ``RunConfig``s and executed by one function, ``run_configs``, which reuses
+the curves of completed runs found in ``--out``. The ``sim`` student runs in this process
+without a history (thousands of steps a second); any other student runs as a real run
+(``agents.runner.start_run``), each in its own history file, ``--workers`` at a time. Writes
+an HTML report: curves with 95% bands, and a table with policies as rows and profiles as
+columns.
+
+    python bench/teaching.py --quick                       # sim, 5 seeds; tiny-gpt, 1 seed
+    python bench/teaching.py --students sim --sim-seeds 30 # the simulated grid
+    python bench/teaching.py --students tiny-gpt --seeds 0 1 2 3 4 5 6 7 --profiles distractors-v1
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
+import hashlib
 import json
 import multiprocessing
-import statistics
+import os
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
@@ -32,236 +45,276 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agents.config import RunConfig, StudentConfig, TaskConfig, TeacherConfig  # noqa: E402
+from envs.curves import aulc, estimate, examples_to_reach, value_at  # noqa: E402
+from envs.tasks.task import make  # noqa: E402
 from students.errors import CurriculabError  # noqa: E402
 from students.plugins import load_plugins  # noqa: E402
-from envs.level import Level  # noqa: E402
 
-TASKS = ("arith-v0", "strings-v0")
-LEVELS = tuple(level.value for level in Level)  # as text: run configs hold the level as text
-POLICIES = ("uniform", "weakest", "alp", "sec", "frontier", "explore-exploit")
+PROFILES = ("independent-v1", "mostly-known-v1", "distractors-v1", "prerequisites-v1",
+            "forgetting-v1")
+POLICIES = ("uniform", "weakest", "alp", "sec", "frontier", "explore-exploit", "oracle")
+STUDENTS = ("sim", "tiny-gpt")
 QUICK_STUDENT = {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1}
-# Levels whose runs are the same run for a policy that reads nothing the level changes:
-# uniform ignores the observation, weakest reads only per-skill accuracy (which Skill-Tree
-# shows as Skill-List does) and names no subskills. Their run is made once and reported at
-# each of these levels; ``--no-share`` runs them all.
-SAME_RUN = {"uniform": {Level.OPEN_ENDED: Level.SKILL_LIST.value,
-                        Level.SKILL_TREE: Level.SKILL_LIST.value},
-            "weakest": {Level.SKILL_TREE: Level.SKILL_LIST.value}}
 Curve = list[tuple[int, float]]
 
 
+# -- running ---------------------------------------------------------------------------------
+def digest(config: RunConfig) -> str:
+    """The name of a run's cached curve: a hash of its whole config."""
+    text = json.dumps(config.to_dict(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def run_configs(configs: Sequence[RunConfig], out: Path, *, workers: int = 1,
+                log=None) -> list[Curve]:
+    """Each config's curve (examples used, mean test accuracy) per iteration, in order; the
+    curves of runs completed before (``out/curves``) are reused, the others run."""
+    cache = out / "curves"
+    cache.mkdir(parents=True, exist_ok=True)
+    curves: dict[int, Curve] = {}
+    todo = []
+    for k, config in enumerate(configs):
+        path = cache / f"{digest(config)}.json"
+        if path.exists():
+            curves[k] = [tuple(p) for p in json.loads(path.read_text())]
+        else:
+            todo.append((k, config, path))
+    local = [t for t in todo if t[1].student.id == "sim"]
+    remote = [t for t in todo if t[1].student.id != "sim"]
+    for k, config, path in local:
+        curves[k] = _keep(path, simulate(config))
+    if remote:
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter, no forked torch
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(run_curve, config, out / "runs" / f"{path.stem}.duckdb"):
+                       (k, config, path) for k, config, path in remote}
+            for future in as_completed(futures):
+                k, config, path = futures[future]
+                curves[k] = _keep(path, future.result())
+                if log:
+                    log(config, curves[k])
+    return [curves[k] for k in range(len(configs))]
+
+
+def _keep(path: Path, curve: Curve) -> Curve:
+    path.write_text(json.dumps(curve))
+    return curve
+
+
 def run_curve(config: RunConfig, db: Path) -> Curve:
-    """One real run recorded in ``db``; its (examples used, mean test accuracy) per iteration.
-    A run already completed in ``db`` is read back instead of run again."""
+    """One real run recorded in ``db`` (read back when already completed there)."""
     from agents.runner import start_run
     from envs.history import History
     from envs.history.queries import iterations
     from envs.history.summaries import runs
 
+    db.parent.mkdir(parents=True, exist_ok=True)
     history = History(db)
     done = runs(history) if db.exists() else None
     if done is not None and not done.empty and done.status.iloc[0] == "completed":
         run_id = done.run_id.iloc[0]
     else:
-        with contextlib.redirect_stdout(sys.stderr):  # the run's lines; stdout carries the JSON
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries the JSON
             run_id = start_run(config, history, progress=False).run_id
     its = iterations(history, run_id)
     return [(int(r.examples_used), float(r.test_mean)) for r in its.itertuples()]
 
 
-def examples_to_reach(curve: Curve, target: float) -> float | None:
-    """Examples used when the curve first reaches ``target`` (linear between iterations)."""
-    for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
-        if y0 >= target:
-            return float(x0)
-        if y1 >= target:
-            return x0 + (x1 - x0) * (target - y0) / (y1 - y0)
-    return float(curve[0][0]) if curve and curve[0][1] >= target else None
+def simulate(config: RunConfig) -> Curve:
+    """The run loop of ``agents.runner`` without a history or checkpoints, for the simulated
+    student; built as the runner builds a session, with the task made once per process."""
+    from agents.engine import make_engine
+    from agents.policy import make_policy
+    from agents.runner import TASK_READERS
+    from envs.environment import LEVELS
+    from envs.tasks.profile import world_of
+    from students import make_student
+    from students.seeding import derive_seed
+
+    task = _task(config.task.id, json.dumps(config.task.options, sort_keys=True))
+    student = make_student(config.student.id, **{"seed": config.seed, **config.student.options})
+    student.bind(world_of(task))
+    env = LEVELS.make(config.teacher.level, task=task, student=student, config=config.env)
+    needs = {"task": task} if config.teacher.policy in TASK_READERS else {}
+    policy = make_policy(config.teacher.policy,
+                         **{"seed": config.seed, **config.teacher.policy_options, **needs})
+    engine = make_engine(config.teacher.engine,
+                         **{"seed": config.seed, **config.teacher.engine_options, "task": task})
+    obs = env.reset(seed=config.seed)
+    curve = [(0, env.test.mean_accuracy)]
+    for t in range(1, config.iterations + 1):
+        plan = policy.plan(obs, config.teacher.budget)
+        examples = engine.generate(plan, obs, iteration=t, seed=derive_seed(config.seed, "engine"))
+        obs = env.step(examples, plan=plan).observation
+        curve.append((len(env.accumulated), env.test.mean_accuracy))
+    return curve
 
 
-def summarise(curves: dict[str, dict[int, Curve]], baseline: str = "uniform") -> dict[str, dict]:
-    """Per policy: final accuracy mean/std and the examples ratio against the baseline."""
-    out = {}
-    for policy, by_seed in curves.items():
-        by_seed = dict(sorted(by_seed.items()))
-        finals = [c[-1][1] for c in by_seed.values()]
-        ratios = []
-        for seed, curve in by_seed.items():
-            base = curves.get(baseline, {}).get(seed)
-            if base is None:
-                continue
-            if policy == baseline:  # by definition, whatever the curve did on the way
-                ratios.append(1.0)
-                continue
-            needed = examples_to_reach(curve, base[-1][1])
-            ratios.append(None if needed is None else needed / base[-1][0])
-        reached = [r for r in ratios if r is not None]
-        out[policy] = {
-            "final_test_mean": round(statistics.mean(finals), 4),
-            "final_test_std": round(statistics.pstdev(finals), 4),
-            "examples_to_match_uniform_ratio":
-                round(statistics.mean(reached), 4) if ratios and len(reached) == len(ratios) else None,
-            "per_seed_ratio": [None if r is None else round(r, 4) for r in ratios],
-            "per_seed_final": [round(f, 4) for f in finals],
-            "curves": {str(s): c for s, c in by_seed.items()},
-        }
+@functools.cache
+def _task(id: str, options: str):
+    return make(id, **json.loads(options))
+
+
+def configs_for(profile: str, student: str, level: str, policy: str, seeds: Sequence[int],
+                args: argparse.Namespace) -> list[RunConfig]:
+    """One config per seed, on the profile's protocol."""
+    challenge = _task(profile, "{}").challenge
+    options = ({"threads": 1, **(QUICK_STUDENT if args.quick else {}), **args.student_opt}
+               if student == "tiny-gpt" else {})
+    teacher = TeacherConfig(policy=policy, level=level, budget=challenge.budget)
+    return [RunConfig(task=TaskConfig(id=profile), student=StudentConfig(student, options),
+                      teacher=teacher, iterations=args.iterations or challenge.iterations,
+                      seed=seed, checkpoint_dir=str(args.out / "ckpt"), plugins=args.plugin)
+            for seed in seeds]
+
+
+# -- metrics ---------------------------------------------------------------------------------
+def needed(curve: Curve, threshold: float) -> tuple[float, bool]:
+    """Examples to reach ``threshold``, and whether it was reached (else the run's total)."""
+    x = examples_to_reach(curve, threshold)
+    return (float(curve[-1][0]), False) if x is None else (x, True)
+
+
+def compare(curves: Mapping[int, Curve], base: Mapping[int, Curve], threshold: float,
+            x_max: float) -> dict[str, list[float]]:
+    """Per seed both have: the three ratios of a policy's curve against a baseline's."""
+    out: dict[str, list[float]] = {"examples": [], "aulc": [], "final": []}
+    for seed in sorted(set(curves) & set(base)):
+        c, b = curves[seed], base[seed]
+        out["examples"].append(needed(c, threshold)[0] / max(needed(b, threshold)[0], 1.0))
+        area = aulc(b, x_max)
+        out["aulc"].append(aulc(c, x_max) / area if area > 0 else 1.0)
+        x = min(c[-1][0], b[-1][0])
+        final = value_at(b, x)
+        out["final"].append(value_at(c, x) / final if final > 0 else 1.0)
     return out
 
 
-def grid(args: argparse.Namespace) -> list[tuple[str, str, str, int, RunConfig]]:
-    """Every (task, level, policy, seed) with its config; seeds outermost, so that a partial
-    benchmark already compares every policy."""
-    student = {"threads": 1, **(QUICK_STUDENT if args.quick else {}), **args.student_opt}
-    runs = []
-    for seed in args.seeds:
-        for task in args.tasks:
-            for level in args.levels:
-                for policy in args.policies:
-                    config = RunConfig(task=TaskConfig(id=task), seed=seed, plugins=args.plugin,
-                                       student=StudentConfig(options=student),
-                                       checkpoint_dir=str(args.out / "ckpt"))
-                    teacher = TeacherConfig(policy=policy, level=level,
-                                            **({"budget": args.budget} if args.budget else {}))
-                    config = replace(config, teacher=teacher,
-                                     **({"iterations": args.iterations} if args.iterations else {}))
-                    runs.append((task, level, policy, seed, config))
-    return runs
+def _est(values: Sequence[float]) -> dict | None:
+    return None if not values else {k: round(v, 4) if isinstance(v, float) else v
+                                    for k, v in estimate(values).as_json().items()} | {
+        "ci95": [round(x, 4) for x in estimate(values).as_json()["ci95"]]}
 
 
-def run_grid(args: argparse.Namespace) -> dict[tuple[str, str], dict[str, dict[int, Curve]]]:
-    """All runs, ``args.workers`` at a time; curves by (task, level), policy and seed."""
-    curves: dict[tuple[str, str], dict[str, dict[int, Curve]]] = {}
-    shared: dict[tuple, list[tuple[str, str, str, int]]] = {}
-    configs = {}
-    for task, level, policy, seed, cfg in grid(args):
-        run_level = level if args.no_share else SAME_RUN.get(policy, {}).get(level, level)
-        key = (task, run_level, policy, seed)
-        shared.setdefault(key, []).append((task, level, policy, seed))
-        configs[key] = replace(cfg, teacher=replace(cfg.teacher, level=run_level))
-    (args.out / "runs").mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter per worker, no forked torch
-    with ProcessPoolExecutor(max_workers=args.workers, mp_context=context) as pool:
-        futures = {pool.submit(run_curve, cfg, args.out / "runs" / "{}.{}.{}.{}.duckdb".format(*key)):
-                   key for key, cfg in configs.items()}
-        for k, future in enumerate(as_completed(futures), 1):
-            task, run_level, policy, seed = futures[future]
-            curve = future.result()
-            for _, level, _, _ in shared[futures[future]]:
-                curves.setdefault((task, level), {}).setdefault(policy, {})[seed] = curve
-            print(f"[{k}/{len(configs)} {time.perf_counter() - start:.0f}s] {task} {run_level}"
-                  f" {policy} seed {seed}: test {curve[0][1]:.3f} -> {curve[-1][1]:.3f} with"
-                  f" {curve[-1][0]} examples", file=sys.stderr, flush=True)
-    return curves
+def summarise(by_policy: Mapping[str, Mapping[int, Curve]], threshold: float,
+              x_max: float) -> dict[str, dict]:
+    """Per policy: the ratios against uniform and oracle (when they ran), final accuracy and
+    how many seeds reached the threshold."""
+    out = {}
+    for policy, curves in by_policy.items():
+        entry = {"final_accuracy": _est([c[-1][1] for c in curves.values()]),
+                 "aulc": _est([aulc(c, x_max) for c in curves.values()]),
+                 "reached": sum(needed(c, threshold)[1] for c in curves.values()),
+                 "seeds": len(curves)}
+        if "uniform" in by_policy:
+            r = compare(curves, by_policy["uniform"], threshold, x_max)
+            entry |= {"examples_to_threshold_ratio": _est(r["examples"]),
+                      "aulc_ratio": _est(r["aulc"]), "final_accuracy_ratio": _est(r["final"])}
+        if "oracle" in by_policy:
+            r = compare(curves, by_policy["oracle"], threshold, x_max)
+            entry |= {"vs_oracle": _est(r["examples"]), "vs_oracle_aulc": _est(r["aulc"])}
+        out[policy] = entry
+    return out
 
 
-def report_html(results: list[dict], path: Path) -> None:
-    """Mean test accuracy against examples used, a band of one std over seeds, per task and
-    level; one self-contained HTML file (plotly.js embedded once, so it opens offline)."""
+def table(results: Mapping[str, dict], student: str, level: str,
+          metric: str = "examples_to_threshold_ratio") -> str:
+    """Markdown: policies as rows, profiles as columns, ``mean [lo, hi]`` of ``metric``."""
+    profiles = [p for p in results if student in results[p]["students"]
+                and level in results[p]["students"][student]["levels"]]
+    cells = {p: results[p]["students"][student]["levels"][level]["policies"] for p in profiles}
+    policies = list(dict.fromkeys(k for p in profiles for k in cells[p]))
+    lines = [f"| policy | {' | '.join(profiles)} |", "|---" * (len(profiles) + 1) + "|"]
+    for policy in policies:
+        row = []
+        for p in profiles:
+            e = cells[p].get(policy, {}).get(metric)
+            row.append("-" if e is None else f"{e['mean']:.2f} [{e['ci95'][0]:.2f}, {e['ci95'][1]:.2f}]")
+        lines.append(f"| {policy} | {' | '.join(row)} |")
+    return "\n".join(lines)
+
+
+# -- report ----------------------------------------------------------------------------------
+_COLORS = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
+
+
+def report_html(results: Mapping[str, dict], curves: Mapping[tuple, Mapping[str, Mapping[int, Curve]]],
+                path: Path) -> None:
+    """One self-contained page: per student and level, the table of examples-to-threshold
+    ratios (policies x profiles), then per profile the mean curve of each policy with its 95%
+    bootstrap band over seeds."""
     import plotly.graph_objects as go
     import plotly.io as pio
 
+    from envs.curves import band
+
     parts, first = [], True
-    for task, level in dict.fromkeys((r["task"], r["level"]) for r in results):
+    for (profile, student, level), by_policy in curves.items():
         fig = go.Figure()
-        rows = [r for r in results if r["task"] == task and r["level"] == level]
-        for k, r in enumerate(rows):
-            xs, ys, sd = _mean_curve(list(r["curves"].values()))
+        for k, (policy, by_seed) in enumerate(by_policy.items()):
+            b = band(list(by_seed.values()))
             color = _COLORS[k % len(_COLORS)]
-            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[y + s for y, s in zip(ys, sd)] +
-                                     [y - s for y, s in zip(ys, sd)][::-1], fill="toself",
-                                     fillcolor=color, opacity=0.15, line={"width": 0},
-                                     hoverinfo="skip", showlegend=False))
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=r["policy"],
+            fig.add_trace(go.Scatter(x=list(b.x) + list(b.x)[::-1], y=list(b.hi) + list(b.lo)[::-1],
+                                     fill="toself", fillcolor=color, opacity=0.15,
+                                     line={"width": 0}, hoverinfo="skip", showlegend=False))
+            fig.add_trace(go.Scatter(x=list(b.x), y=list(b.mean), mode="lines", name=policy,
                                      line={"color": color}))
-        fig.update_layout(title=f"{task} — {level}: mean test accuracy (band: ±1 std over seeds)",
+        threshold = results[profile]["threshold"]
+        fig.add_hline(y=threshold, line_dash="dot", annotation_text=f"threshold {threshold}")
+        fig.update_layout(title=f"{profile}, {student}, {level}: mean test accuracy "
+                                f"(band: 95% bootstrap over {b.n} seeds)",
                           xaxis_title="examples used", yaxis_title="mean test accuracy",
                           template="plotly_white", height=420)
         parts.append(pio.to_html(fig, full_html=False, include_plotlyjs=first))
         first = False
-    tables = "".join(f"<h3>{task}</h3>{_html_table(results, task)}"
-                     for task in dict.fromkeys(r["task"] for r in results))
+    tables = []
+    for student, level in dict.fromkeys((s, lv) for _, s, lv in curves):
+        for metric in ("examples_to_threshold_ratio", "aulc_ratio", "vs_oracle"):
+            md = table(results, student, level, metric).splitlines()
+            rows = [line.strip("|").split("|") for line in md if not line.startswith("|---")]
+            html = "".join("<tr>" + "".join(f"<td>{c.strip()}</td>" for c in row) + "</tr>"
+                           for row in rows)
+            tables.append(f"<h3>{student}, {level}: {metric} (mean [95% interval])</h3>"
+                          f"<table border='1' cellpadding='4'>{html}</table>")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("<html><head><meta charset='utf-8'><title>Curriculab teaching benchmark"
-                    "</title></head><body><h1>Teaching benchmark</h1>" + tables
+                    "</title></head><body><h1>Teaching benchmark</h1>" + "".join(tables)
                     + "".join(parts) + "</body></html>")
 
 
-_COLORS = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692"]
-
-
-def _mean_curve(curves: list[Curve]) -> tuple[list[float], list[float], list[float]]:
-    """Per iteration: mean examples used, mean and std of test accuracy over seeds."""
-    n = min(len(c) for c in curves)
-    xs = [statistics.mean(c[i][0] for c in curves) for i in range(n)]
-    ys = [statistics.mean(c[i][1] for c in curves) for i in range(n)]
-    sd = [statistics.pstdev([c[i][1] for c in curves]) for i in range(n)]
-    return xs, ys, sd
-
-
-def tables(results: list[dict]) -> str:
-    """Per task, final mean test accuracy (mean ± std over seeds), policies x levels, and the
-    examples ratio against uniform, as Markdown."""
-    out = []
-    for task in dict.fromkeys(r["task"] for r in results):
-        rows = [r for r in results if r["task"] == task]
-        levels = list(dict.fromkeys(r["level"] for r in rows))
-        cell = {(r["policy"], r["level"]): r for r in rows}
-        head = "| policy | " + " | ".join(levels) + " |"
-        lines = [f"**{task}**: final mean test accuracy, mean ± std over seeds "
-                 "(examples to reach uniform's final, as a fraction of uniform's)", "", head,
-                 "|" + "---|" * (len(levels) + 1)]
-        for policy in dict.fromkeys(r["policy"] for r in rows):
-            cells = []
-            for level in levels:
-                r = cell.get((policy, level))
-                ratio = "" if r is None else r["examples_to_match_uniform_ratio"]
-                cells.append("-" if r is None else f"{r['final_test_mean']:.3f} ± "
-                             f"{r['final_test_std']:.3f} ({'never' if ratio is None else f'{ratio:.2f}'})")
-            lines.append(f"| {policy} | " + " | ".join(cells) + " |")
-        out.append("\n".join(lines))
-    return "\n\n".join(out)
-
-
-def _html_table(results: list[dict], task: str) -> str:
-    md = tables([r for r in results if r["task"] == task]).splitlines()
-    rows = [line.strip("|").split("|") for line in md[2:] if not line.startswith("|---")]
-    html = "".join("<tr>" + "".join(f"<td>{c.strip()}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<p>{md[0]}</p><table border='1' cellpadding='4'>{html}</table>"
-
-
+# -- the command -----------------------------------------------------------------------------
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", nargs="+", default=list(TASKS))
-    parser.add_argument("--levels", nargs="+", default=list(LEVELS))
-    parser.add_argument("--policies", nargs="+", default=list(POLICIES))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--iterations", type=int)
-    parser.add_argument("--budget", type=int)
-    parser.add_argument("--workers", type=int, default=2, help="runs at once (default 2)")
+    parser.add_argument("--profiles", nargs="+", default=list(PROFILES))
+    parser.add_argument("--students", nargs="+", default=list(STUDENTS))
+    parser.add_argument("--levels", nargs="+", default=["skill-list"])
+    parser.add_argument("--policies", nargs="+", default=list(POLICIES),
+                        help="llm too when an endpoint is configured (see --plugin for others)")
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(range(8)),
+                        help="seeds of the students other than sim (default 0-7)")
+    parser.add_argument("--sim-seeds", type=int, default=30, help="seeds 0..N-1 of sim (default 30)")
+    parser.add_argument("--iterations", type=int, help="override every profile's iterations")
+    parser.add_argument("--workers", type=int, default=1, help="real runs at once (default 1)")
     parser.add_argument("--student-opt", action="append", default=[], metavar="KEY=VALUE",
                         help="a tiny-gpt option for every run, repeatable")
-    parser.add_argument("--no-share", action="store_true",
-                        help="run uniform and weakest at every level even where the run is the same")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke test: 1 seed, 2 iterations, budget 60, a tiny student")
-    parser.add_argument("--out", help="folder for the runs' histories and checkpoints; "
-                                      "completed runs found there are reused (default: temporary)")
+                        help="smoke test: sim over 5 seeds, tiny-gpt (a tiny one) over 1 seed and "
+                             "3 policies on one profile, 2 iterations")
+    parser.add_argument("--out", help="folder for curves, histories and checkpoints; completed "
+                                      "runs found there are reused (default: temporary)")
     parser.add_argument("--html", help="HTML report (default: OUT/teaching.html)")
     parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
-                        help="a module or .py file registering your tasks or policies, repeatable "
-                             "(installed entry points load by themselves)")
+                        help="a module or .py file registering tasks or policies, repeatable")
     args = parser.parse_args(argv)
-    try:  # here first, to fail in one line before any worker starts; each run loads them too
+    try:  # here first, to fail in one line before any run starts
         args.plugin = load_plugins(args.plugin)
     except CurriculabError as e:
         parser.error(str(e))
-    if args.quick:
-        args.seeds, args.iterations = args.seeds[:1], args.iterations or 2
-        args.budget = args.budget or 60
     args.out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="teaching-"))
     args.html = Path(args.html) if args.html else args.out / "teaching.html"
     args.student_opt = dict(_option(o) for o in args.student_opt)
+    if args.quick:
+        args.sim_seeds, args.seeds = min(args.sim_seeds, 5), args.seeds[:1]
     return args
 
 
@@ -273,18 +326,74 @@ def _option(pair: str) -> tuple[str, object]:
         return key, value
 
 
+def plan_grid(args: argparse.Namespace) -> list[tuple[tuple[str, str, str, str], list[RunConfig]]]:
+    """Every (profile, student, level, policy) with its configs, one per seed. In ``--quick``
+    the real student runs uniform, oracle and alp on prerequisites-v1 for 2 iterations."""
+    cells = []
+    for student in args.students:
+        seeds = list(range(args.sim_seeds)) if student == "sim" else args.seeds
+        for profile in args.profiles:
+            for level in args.levels:
+                for policy in args.policies:
+                    if args.quick and student != "sim" and (
+                            profile != "prerequisites-v1" or policy not in ("uniform", "oracle", "alp")):
+                        continue
+                    configs = configs_for(profile, student, level, policy, seeds, args)
+                    if args.quick and student != "sim":
+                        configs = [replace(c, iterations=2) for c in configs]
+                    cells.append(((profile, student, level, policy), configs))
+    return cells
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    results = []
-    for (task, level), by_policy in sorted(run_grid(args).items(), key=lambda kv: (
-            args.tasks.index(kv[0][0]), args.levels.index(kv[0][1]))):
-        ordered = {p: by_policy[p] for p in args.policies if p in by_policy}
-        for policy, stats in summarise(ordered).items():
-            results.append({"task": task, "level": level, "policy": policy, **stats})
-    report_html(results, args.html)
-    print(tables(results), file=sys.stderr)
-    print(json.dumps({"history": str(args.out / "runs"), "html": str(args.html),
-                      "results": results}, indent=2))
+    start = time.perf_counter()
+    cells = plan_grid(args)
+    flat = [c for _, configs in cells for c in configs]
+    timed: dict[str, list[float]] = {}
+    done = [0]
+
+    def log(config: RunConfig, curve: Curve) -> None:
+        done[0] += 1
+        print(f"[{done[0]} {time.perf_counter() - start:.0f}s] {config.task.id} {config.student.id}"
+              f" {config.teacher.policy} seed {config.seed}: {curve[0][1]:.3f} -> {curve[-1][1]:.3f}",
+              file=sys.stderr, flush=True)
+
+    by_student: dict[str, list[RunConfig]] = {}
+    for config in flat:
+        by_student.setdefault(config.student.id, []).append(config)
+    results_curves: dict[str, Curve] = {}
+    for student, configs in by_student.items():  # timed per student, cached runs included
+        t0 = time.perf_counter()
+        for config, curve in zip(configs, run_configs(configs, args.out, workers=args.workers, log=log)):
+            results_curves[digest(config)] = curve
+        timed[student] = [time.perf_counter() - t0, len(configs)]
+    curves: dict[tuple, dict[str, dict[int, Curve]]] = {}
+    for (profile, student, level, policy), configs in cells:
+        curves.setdefault((profile, student, level), {})[policy] = {
+            c.seed: results_curves[digest(c)] for c in configs}
+    results: dict[str, dict] = {}
+    for (profile, student, level), by_policy in curves.items():
+        challenge = _task(profile, "{}").challenge
+        x_max = challenge.budget * (args.iterations or challenge.iterations)
+        if student != "sim" and args.quick:
+            x_max = challenge.budget * 2
+        entry = results.setdefault(profile, {"threshold": challenge.threshold, "students": {}})
+        per = entry["students"].setdefault(student, {"levels": {}})
+        per["levels"][level] = {"policies": summarise(by_policy, challenge.threshold, x_max)}
+        if level == args.levels[0]:
+            per["level"], per["policies"] = level, per["levels"][level]["policies"]
+    report_html(results, curves, args.html)
+    for student in args.students:
+        for level in args.levels:
+            print(f"\n{student}, {level}: examples to threshold / uniform's\n"
+                  + table(results, student, level), file=sys.stderr)
+    wall = time.perf_counter() - start
+    print(json.dumps({"out": str(args.out), "html": str(args.html), "wall_seconds": round(wall, 1),
+                      "load_average": [round(x, 2) for x in os.getloadavg()],
+                      "seconds_per_run": {s: round(t / max(n, 1), 3) for s, (t, n) in timed.items()},
+                      "runs": {s: n for s, (_, n) in timed.items()},
+                      "profiles": results}, indent=1))
 
 
 if __name__ == "__main__":

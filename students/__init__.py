@@ -7,7 +7,8 @@ from students.registry import Registry
 # The built-ins are imported on first use, so that `import students` stays cheap (torch loads
 # with tiny_gpt; transformers, peft and accelerate load only when `hf` is used).
 STUDENTS: Registry[Student] = Registry(
-    "student", builtins=("students.hf", "students.tiny_gpt"), group="curriculab.students")
+    "student", builtins=("students.hf", "students.sim", "students.tiny_gpt"),
+    group="curriculab.students")
 
 
 def make_student(id: str, /, **kwargs) -> Student:

@@ -1,3 +1,4 @@
 """Built-in policies; importing this package registers them."""
 
-from agents.policies import alp, explore_exploit, frontier, llm, sec, uniform, weakest  # noqa: F401
+from agents.policies import (alp, explore_exploit, frontier, llm, oracle, sec, uniform,  # noqa: F401
+                             weakest)

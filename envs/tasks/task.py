@@ -91,7 +91,7 @@ class DataTask(Task, Protocol):
 # so a missing optional package is a DataError naming it, not an ImportError on first use.
 TASKS: Registry[Task] = Registry("task", group="curriculab.tasks", builtins=(
     "envs.tasks.arith", "envs.tasks.strings", "envs.tasks.champ", "envs.tasks.humaneval",
-    "envs.tasks.filetask"))
+    "envs.tasks.filetask", "envs.tasks.profiles"))
 
 
 def make(id: str, /, **kwargs) -> Task:

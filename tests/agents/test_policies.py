@@ -8,6 +8,7 @@ from envs.records import Observation, SkillProfile, SkillScore
 from students.errors import ConfigError, RegistryError
 
 NEEDS_LLM = {"llm"}  # checked against the scripted server in tests/agents/test_llm_*
+NEEDS_TASK = {"oracle"}  # checked with a challenge profile in tests/agents/test_oracle.py
 
 
 def observation(iteration: int, accuracies: dict[str, float], past=()) -> Observation:
@@ -26,7 +27,7 @@ def trajectory() -> list[Observation]:
 make_policy("uniform")  # load the built-ins so the parametrisation sees them
 
 
-@pytest.mark.parametrize("policy_id", [p for p in POLICIES.ids() if p not in NEEDS_LLM])
+@pytest.mark.parametrize("policy_id", [p for p in POLICIES.ids() if p not in NEEDS_LLM | NEEDS_TASK])
 def test_registered_policy_conforms(policy_id):
     check_policy(make_policy(policy_id, seed=0), trajectory(), budget=101)
 

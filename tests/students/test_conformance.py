@@ -21,6 +21,7 @@ OPTIONS = {
     "tiny-gpt": lambda _: {"d_model": 32, "layers": 1, "epochs": 30, "lr": 1e-2,
                              "max_new_tokens": 6},
     "hf": hf_options,
+    "sim": lambda _: {},
 }
 
 
