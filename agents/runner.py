@@ -89,7 +89,7 @@ def start_run(config: RunConfig, history: History, *, progress: bool = True,
                "checkpoint_dir": str(checkpoints)}
     llm = _llm(config, history, run_id)
     session = _session(config, None, checkpoints, progress, llm)  # fail on bad ids before recording
-    session.log = RunLog.create(history, run_id, config=config.to_dict(), summary=summary,
+    session.log = RunLog.create(history, run_id, config=_stored(config), summary=summary,
                                 versions=package_versions())
     return _guarded(session, lambda: _begin(session, progress, steer, stop))
 
@@ -118,7 +118,19 @@ def _llm(config: RunConfig, history: History, run_id: str) -> LLMClient | None:
         return None
     from agents.llm.client import LLMClient
 
-    return LLMClient(config.llm, history=history, run_id=run_id)
+    client = LLMClient(config.llm, history=history, run_id=run_id)
+    if config.llm.check:  # an endpoint a teacher cannot use fails here, before any write
+        client.preflight()
+    return client
+
+
+def _stored(config: RunConfig) -> dict:
+    """The config as the history keeps it: no credentials in the LLM's base URL."""
+    from agents.llm.redact import url_without_credentials
+
+    data = config.to_dict()
+    data["llm"]["base_url"] = url_without_credentials(data["llm"]["base_url"])
+    return data
 
 
 def _session(config: RunConfig, log: RunLog | None, checkpoints: Path, progress: bool,

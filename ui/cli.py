@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import fields
 
 from agents.config import RunConfig
 from agents.llm.config import LLMConfig
@@ -50,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     disc.add_argument("--db", **db)
 
     _ui_flags(sub.add_parser("ui", help="the browser app (127.0.0.1 unless told otherwise)"), db)
+
+    from ui import llm_check
+
+    llm_check.add_parser(sub, _llm_flags, db)
     return parser
 
 
@@ -109,7 +114,8 @@ def _llm_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help=f"the model name the endpoint serves "
                                         f"(default {LLMConfig().model})")
     parser.add_argument("--llm-opt", action="append", default=[], metavar="KEY=VALUE",
-                        help="an llm setting (concurrency, temperature, budget_usd, ...), repeatable")
+                        help="an llm setting, repeatable: " + ", ".join(
+                            f.name for f in fields(LLMConfig)) + " (README: Configuration)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ui import commands
 
     try:
-        return commands.HANDLERS[args.command](args)
+        return (getattr(args, "handler", None) or commands.HANDLERS[args.command])(args)
     except CurriculabError as e:
         print(f"curriculab: error: {e}", file=sys.stderr)
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -184,8 +185,10 @@ def cmd_discover(args: argparse.Namespace) -> int:
     llm_config = llm_from_args(config.llm, args)
     task = FileTask(args.data, columns=Columns(args.prompt_column, args.answer_column, None))
     history = History(args.db)
-    run_id = discovery_id(task, llm_config.model, args.batch, args.max_categories)
+    run_id = discovery_id(task, llm_config, args.batch, args.max_categories)
     with LLMClient(llm_config, history=history, run_id=run_id) as llm:
+        if llm_config.check:  # an endpoint that cannot serve fails before anything is written
+            llm.preflight()
         result = discover(task, llm, history, batch=args.batch,
                           max_categories=args.max_categories)
     sizes = result.sizes()
@@ -193,8 +196,12 @@ def cmd_discover(args: argparse.Namespace) -> int:
             for name, (_, labels) in result.categories.items()]
     print(table(["skill", "items", "fine-grained skills"], rows))
     again = f" (stages read back: {', '.join(result.resumed)})" if result.resumed else ""
+    methods = ", ".join(f"{n} by {m}" for m, n in result.methods().items())
     print(f"discovery {result.discovery_id}: {len(result.assignments)} items in"
-          f" {len(result.categories)} skills{again}; stored in {args.db}")
+          f" {len(result.categories)} skills ({methods}){again}; stored in {args.db}")
+    if result.methods().get("fallback"):
+        print(f"warning: {result.methods()['fallback']} item(s) went to the largest skill"
+              " because no answer placed them", file=sys.stderr)
     if args.out:
         _write_labelled(task, result.skills(), Path(args.out))
         print(f"wrote {args.out}")

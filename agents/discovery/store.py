@@ -26,6 +26,12 @@ class DiscoveryStore:
                         " VALUES (?, ?, ?, 'running', NULL, ?, ?, ?)",
                         [self.id, source, model, n_items, utcnow(), utcnow()])
 
+    def fail(self, message: str) -> None:
+        """Mark the discovery failed (its finished stages stay, for a rerun to continue)."""
+        with self.history.transaction() as con:
+            con.execute("UPDATE discovery_runs SET status = 'failed', message = ?, updated_at = ?"
+                        " WHERE discovery_id = ?", [message[:500], utcnow(), self.id])
+
     def done(self) -> list[str]:
         """The stages already completed (their rows are in the history)."""
         stage = self.history.scalar(
@@ -39,8 +45,9 @@ class DiscoveryStore:
         with self.history.transaction() as con:
             con.execute(f"DELETE FROM {table} WHERE discovery_id = ?", [self.id])
             insert_frame(con, table, pd.DataFrame([{"discovery_id": self.id, **r} for r in rows]))
-            con.execute("UPDATE discovery_runs SET stage = ?, status = ?, updated_at = ?"
-                        " WHERE discovery_id = ?", [stage, status, utcnow(), self.id])
+            con.execute("UPDATE discovery_runs SET stage = ?, status = ?, message = NULL,"
+                        " updated_at = ? WHERE discovery_id = ?",
+                        [stage, status, utcnow(), self.id])
 
     def labels(self) -> dict[str, tuple[str, str]]:
         rows = self.history.rows("SELECT item_id, label, reason FROM discovery_labels"

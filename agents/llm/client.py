@@ -1,10 +1,15 @@
 """The one LLM client: any OpenAI-compatible endpoint through the ``openai`` package.
 
 Every call goes: cache lookup -> (concurrency slot -> HTTP call -> parse) with retries ->
-record (in the background, in group commits). Retries back off on 429, 5xx, timeouts and dropped connections and re-ask on output
-that is empty, cut off, not JSON or not the schema; a server that refuses the structured-output
-mode is asked again in the next mode down. Every attempt is a row of ``llm_calls``; a completed
-call is a row of ``llm_cache``, so a resumed or repeated run replays it instead of paying again.
+record (in the background, in group commits). Retries back off on 429, 5xx, timeouts and
+dropped connections and re-ask on output that is empty, cut off, not JSON or not the schema.
+A request feature the endpoint refuses (a structured-output mode, a parameter such as
+``seed``), whatever the status it answers with, is learnt once per endpoint and model
+(``agents/llm/capabilities.py``): the call is asked again without it (json_schema ->
+json_object -> JSON in text) without spending a retry, and no later call or run sends it
+again. While a feature is still unknown, one call at a time tries it. Every attempt is a row
+of ``llm_calls``; a completed call is a row of ``llm_cache`` (unless ``llm.cache`` is off), so
+a resumed or repeated run replays it instead of paying again. Nothing secret is written.
 """
 
 from __future__ import annotations
@@ -17,17 +22,20 @@ import random
 import secrets
 import time
 from collections.abc import AsyncIterator, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import openai
 from openai.types.chat import ChatCompletion
 
 from agents.llm.budget import Budget
+from agents.llm.capabilities import MODES, Capabilities, CapabilityStore, write_rows
 from agents.llm.config import LLMConfig
-from agents.llm.errors import CallFailed, classify
+from agents.llm.errors import CallFailed, EndpointUnusable, classify
+from agents.llm.check import CheckReport
 from agents.llm.loop import LoopThread
 from agents.llm.prices import price_for
+from agents.llm.redact import endpoint_key
 from agents.llm.request import Reply, Request
 from agents.llm.store import CacheEntry, CallRecord, CallStore, GroupWriter, Job
 from agents.llm.structured import OutputError, instruction, next_mode, parse, response_format
@@ -57,17 +65,81 @@ class LLMClient:
             raise ConfigError(f"llm.budget_usd needs a price for model {config.model!r}:"
                               " add it under llm.prices as [usd per 1M input, usd per 1M output]")
         self.budget = Budget(config.budget_tokens, config.budget_usd, *self.store.spent())
-        self.mode = "json_schema" if config.structured == "auto" else config.structured
+        self.endpoint = endpoint_key(config.base_url)
+        self.capabilities = CapabilityStore(history, self.endpoint, config.model)
+        self.caps: Capabilities = self.capabilities.load()
+        self.mode = (self.caps.mode("json_schema") if config.structured == "auto"
+                     else config.structured)
         self.stats = {"calls": 0, "cached": 0, "errors": 0}
+        self._gate: asyncio.Lock | None = None  # one call at a time tries an unknown feature
+        self.check: CheckReport | None = None  # the last preflight check
+        self._pending: list[CallRecord] = []  # the check's rows, written with the first calls
+        self._pending_job: Job | None = None
         self._loop: LoopThread | None = None
         self._api: openai.AsyncOpenAI | None = None
         self._slots: asyncio.Semaphore | None = None
         self._in_flight, self._active_at = 0, 0.0  # the log is written between bursts of calls
         self._writer = GroupWriter(self.store, busy=self._busy)
         self._recent: dict[str, CacheEntry] = {}  # completed here; the write may still be queued
-        self._known = self.store.cached_keys(config.model)  # in the cache when we started
+        self._known = (self.store.cached_keys(config.model) if config.cache != "off"
+                       else set())  # in the cache when we started
+
+    @property
+    def concurrency(self) -> int:
+        """Calls in flight at most: the setting, else the endpoint's measured slots (<= 8)."""
+        if self.config.concurrency is not None:
+            return self.config.concurrency
+        slots = self.caps.number("slots")
+        return max(1, min(8, int(slots))) if slots else 8
+
+    def scope(self) -> dict[str, str]:
+        """What the cache key holds besides the request: the endpoint, and the run when each
+        run keeps its own cache."""
+        scope = {"endpoint": self.endpoint}
+        if self.config.cache == "run":
+            scope["run"] = self.store.run_id or ""
+        return scope
 
     # -- public, synchronous -------------------------------------------------------------
+    def preflight(self) -> CheckReport:
+        """Probe the endpoint (``agents/llm/check.py``) and raise ``EndpointUnusable`` when a
+        teacher cannot use it. Writes nothing yet: what it learnt lands with the first calls,
+        so a run that fails before it is recorded leaves the history as it was."""
+        from agents.llm.check import check_endpoint
+
+        report = check_endpoint(self.config)
+        self.check = report
+        if not report.usable:
+            raise EndpointUnusable(f"the LLM endpoint cannot serve a teacher: {report.problem}"
+                                   " (`curriculab llm check` probes it)")
+        for feature, (ok, value, _) in report.learnt.items():
+            if ok is not None:
+                self.caps.known[feature] = ok
+            if value is not None:
+                self.caps.values[feature] = value
+        if self.config.structured == "auto":
+            self.mode = self.caps.mode("json_schema")
+        self._pending = [replace(c, run_id=self.store.run_id) for c in report.calls]
+        rows = self.capabilities.rows(report.learnt)
+        self._pending_job = lambda con: write_rows(con, rows)
+        return report
+
+    def _flush_pending(self) -> None:
+        """The preflight's rows, into the next background write (or now, without a loop)."""
+        if not self._pending and self._pending_job is None:
+            return
+        calls, job = self._pending, self._pending_job
+        self._pending, self._pending_job = [], None
+        if self.store.history is None:
+            return
+        if self._loop is None:
+            self.store.write(calls, [], [job] if job else [])
+            return
+        for record in calls:
+            self._writer.put(record)
+        if job is not None:
+            self._writer.put(job=job)
+
     def complete(self, request: Request) -> Reply:
         """One call; raises LLMError when every attempt failed."""
         result = self.complete_all([request])[0]
@@ -95,8 +167,11 @@ class LLMClient:
     def close(self) -> None:
         """Flush, then close the connections and the event loop thread (a later call reopens
         them)."""
+        if self._loop is None:
+            self._flush_pending()
         if self._loop is not None:
             try:
+                self._loop.run(self._pending_now())
                 self.flush()
             finally:
                 if self._api is not None:
@@ -119,11 +194,13 @@ class LLMClient:
 
     # -- async core (runs on the client's own loop) --------------------------------------
     async def _complete_all(self, requests: Sequence[Request]) -> list[Reply | CallFailed]:
-        defaults = self.config.params()
-        identities = [r.identity(self.config.model, defaults) for r in requests]
+        self._flush_pending()
+        defaults, scope = self.config.params(), self.scope()
+        identities = [r.identity(self.config.model, defaults, scope) for r in requests]
         keys = [key for key, _ in identities]
         self._writer.raise_error()  # a failed background write fails the next call
-        cached = {k: self._recent[k] for k in keys if k in self._recent}
+        cached = ({k: self._recent[k] for k in keys if k in self._recent}
+                  if self.config.cache != "off" else {})
         stored = [k for k in keys if k in self._known and k not in cached]
         if stored:  # only keys known to be cached are read: a fresh request costs no read
             cached.update(await asyncio.to_thread(self.store.lookup, stored))
@@ -131,7 +208,8 @@ class LLMClient:
             self._api = openai.AsyncOpenAI(
                 base_url=self.config.base_url, api_key=self.config.api_key(),
                 timeout=self.config.timeout, max_retries=0)
-            self._slots = asyncio.Semaphore(self.config.concurrency)  # shared by every caller
+            self._slots = asyncio.Semaphore(self.concurrency)  # shared by every caller
+            self._gate = asyncio.Lock()
         batch = _Batch(self._api, self._slots, self._writer)
         firsts = {k: (r, text) for (k, text), r in zip(identities, requests)}  # one call each
         results = await asyncio.gather(*(
@@ -147,16 +225,15 @@ class LLMClient:
             reply = await self._replay(batch, call, hit)
             if reply is not None:
                 return reply
-        mode, attempt, tries = self.mode, 0, 0
+        attempt, tries = 0, 0
         while True:
-            outcome = await self._attempt(batch, call, mode, attempt)
+            mode = self.mode if self.config.structured == "auto" else self.config.structured
+            outcome = await self._gated(batch, call, mode, attempt)
             attempt += 1
             if isinstance(outcome, Reply):
                 return outcome
-            if outcome.kind == "refused" and next_mode(mode) and self.config.structured == "auto":
-                mode = next_mode(mode)
-                self.mode = mode if _rank(mode) > _rank(self.mode) else self.mode
-                continue  # a refused mode is not the endpoint failing: no retry is used up
+            if outcome.kind == "refused" and self._learn_refusal(outcome, mode):
+                continue  # a refused feature is not the endpoint failing: no retry is used up
             tries += 1
             if not outcome.retryable or tries > self.config.retries:
                 return CallFailed(outcome.kind, f"{call.request.role} call {call.request.label!r}"
@@ -176,31 +253,96 @@ class LLMClient:
         return Reply(call.request, call.call_id, hit.content, parsed, True, hit.tokens_in,
                      hit.tokens_out)
 
+    def _features(self, request: Request, mode: str) -> list[str]:
+        """What this request would try: its structured mode and the parameters it sends."""
+        used = [mode] if request.schema is not None and mode != "text" else []
+        if request.seed is not None:
+            used.append("seed")
+        return used + [p for p in {**self.config.params(), **request.params}
+                       if p not in self.caps.dropped()]
+
+    async def _gated(self, batch: _Batch, call: _Call, mode: str,
+                     attempt: int) -> Reply | CallFailed:
+        """An attempt; while it would try a feature not known yet, one such attempt at a time,
+        so that a refusal is met once, not once per call in flight."""
+        if not self.caps.unknown(self._features(call.request, mode)):
+            return await self._attempt(batch, call, mode, attempt)
+        assert self._gate is not None
+        async with self._gate:
+            if self.config.structured == "auto":
+                mode = self.mode  # the call before us may have learnt a refusal
+            if self.caps.unknown(self._features(call.request, mode)):
+                return await self._attempt(batch, call, mode, attempt)
+        return await self._attempt(batch, call, mode, attempt)  # learnt meanwhile: no queue
+
+    def _learn_refusal(self, failure: CallFailed, mode: str) -> bool:
+        """Remember a refused feature (in the history, for every later call and run); True when
+        the call can go on without it."""
+        feature = failure.feature
+        if feature is None:
+            return False
+        self._learn({feature: (False, None, str(failure)[:300])})
+        if feature in MODES:
+            if self.config.structured != "auto" or next_mode(feature) is None:
+                return False
+            self.mode = self.caps.mode(self.mode)
+            return True
+        return True  # a parameter: left out of every later body
+
+    def _learn(self, learnt: dict[str, tuple[bool | None, str | None, str]]) -> None:
+        new = {f: v for f, v in learnt.items() if self.caps.known.get(f) != v[0]}
+        if not new:
+            return
+        for feature, (ok, _, _) in new.items():
+            if ok is not None:
+                self.caps.known[feature] = ok
+        rows = self.capabilities.rows(new)
+        if self.store.history is not None:
+            self._writer.put(job=lambda con: write_rows(con, rows))
+
     async def _attempt(self, batch: _Batch, call: _Call, mode: str, attempt: int) -> Reply | CallFailed:
         request, t0, tokens = call.request, time.perf_counter(), (0, 0)
+        body = self._body(request, mode, attempt)
+        answered = False
         try:
             async with batch.slots, self._flying():
                 t0 = time.perf_counter()
                 # The body is plain JSON already: posted as it is, without the typed transform
                 # of ``chat.completions.create`` (a third of the client's CPU time per call).
                 completion = await batch.api.post("/chat/completions", cast_to=ChatCompletion,
-                                                  body=self._body(request, mode, attempt))
+                                                  body=body)
+            answered = True
             latency = time.perf_counter() - t0
             content, finish, tokens = _unpack(completion)
             parsed = parse(content, finish, request.schema)
-        except (openai.OpenAIError, OutputError) as e:
-            failure = classify(e, mode, self.config.api_key_env)
+        except Exception as e:  # noqa: BLE001 - every failure of an attempt is recorded
+            if isinstance(e, asyncio.CancelledError):
+                raise
+            failure = classify(e, mode, self.config.api_key_env, body)
+            if answered:
+                self._supported(request, mode)
             self.stats["errors"] += 1
             batch.writer.put(self._record(call, mode, attempt, "error", tokens=tokens,
                                           latency=time.perf_counter() - t0, failure=failure))
             return failure
+        self._supported(request, mode)
         record = self._record(call, mode, attempt, "ok", tokens=tokens, latency=latency)
-        entry = CacheEntry(call.key, self.config.model, call.logical, content, finish, *tokens,
-                           call.call_id)
+        entry = (CacheEntry(call.key, self.config.model, call.logical, content, finish, *tokens,
+                            call.call_id, self.endpoint) if self.config.cache != "off" else None)
         self.stats["calls"] += 1
-        self._recent[call.key] = entry
+        if entry is not None:
+            self._recent[call.key] = entry
         batch.writer.put(record, entry)
         return Reply(request, call.call_id, content, parsed, False, *tokens)
+
+    def _supported(self, request: Request, mode: str) -> None:
+        """The endpoint answered a request that used these features: it supports them."""
+        unknown = self.caps.unknown(self._features(request, mode))
+        if unknown:
+            self._learn({f: (True, None, "answered") for f in unknown})
+
+    async def _pending_now(self) -> None:
+        self._flush_pending()
 
     @contextlib.asynccontextmanager
     async def _flying(self) -> AsyncIterator[None]:
@@ -220,9 +362,11 @@ class LLMClient:
         messages = [{"role": r, "content": c} for r, c in request.messages]
         if request.schema is not None and mode != "json_schema":
             messages = _with_instruction(messages, instruction(request.schema))
+        dropped = self.caps.dropped()
         body: dict[str, Any] = {"model": self.config.model, "messages": messages,
-                                **self.config.params(), **request.params}
-        if request.seed is not None:  # a re-ask after bad output samples afresh
+                                **{k: v for k, v in {**self.config.params(), **request.params}.items()
+                                   if k not in dropped}}
+        if request.seed is not None and "seed" not in dropped:  # a re-ask samples afresh
             body["seed"] = request.seed if attempt == 0 else derive_seed(request.seed, "retry",
                                                                          attempt)
         fmt = response_format(mode, request.schema)
@@ -241,7 +385,8 @@ class LLMClient:
             call.call_id, self.store.run_id, request.iteration, request.role,
             request.label, self.config.model, call.key, mode, attempt, status,
             failure.kind if failure else None, str(failure) if failure else None,
-            tokens[0], tokens[1], latency, 0.0 if hit else cost, hit, utcnow())
+            tokens[0], tokens[1], latency, cost, hit, utcnow(), self.endpoint,
+            failure.feature if failure else None, failure.raw if failure else None)
 
     def _delay(self, tries: int, failure: CallFailed) -> float:
         delay = self.config.backoff * 2 ** (tries - 1) * (0.5 + random.random())
@@ -274,6 +419,10 @@ def _unpack(completion: Any) -> tuple[str | None, str | None, tuple[int, int]]:
     usage = getattr(completion, "usage", None)
     tokens = (int(getattr(usage, "prompt_tokens", 0) or 0),
               int(getattr(usage, "completion_tokens", 0) or 0))
+    if isinstance(completion, str):  # a 200 whose body is not JSON (an HTML page, say)
+        flat = " ".join(completion.split())
+        raise OutputError("malformed", f"the response body is not a chat completion:"
+                                       f" {flat[:80]!r}", completion)
     choices = getattr(completion, "choices", None) or []
     if not choices:
         raise OutputError("empty", "the completion has no choices")
@@ -287,9 +436,6 @@ def _with_instruction(messages: list[dict[str, str]], text: str) -> list[dict[st
                 *messages[1:]]
     return [{"role": "system", "content": text}, *messages]
 
-
-def _rank(mode: str) -> int:
-    return ("json_schema", "json_object", "text").index(mode)
 
 
 _OPEN: set[LLMClient] = set()  # clients with a running loop; strong, so none is lost unclosed

@@ -16,6 +16,9 @@ from students.options import Checked, above, at_least
 # auto: json_schema, then json_object, then JSON in plain text
 Structured = Literal["auto", "json_schema", "json_object", "text"]
 STRUCTURED_MODES: tuple[str, ...] = get_args(Structured)
+# shared: one cache for every run (keyed by endpoint, model, request); run: each run its own
+# (a resumed run still replays its calls); off: every call is sent and nothing is cached
+Cache = Literal["shared", "run", "off"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +29,9 @@ class LLMConfig(Checked):
     model: str = "gpt-4o-mini"
     temperature: float = field(default=0.7, metadata=at_least(0))
     max_tokens: int = field(default=2048, metadata=at_least(1))
-    concurrency: int = field(default=8, metadata=at_least(1))
+    # calls in flight at once; None: the endpoint's slots as the check measured them (at most
+    # 8; 8 when unknown), so a one-slot server is not sent calls that only queue and time out
+    concurrency: int | None = field(default=None, metadata=at_least(1))
     timeout: float = field(default=60.0, metadata=above(0))  # seconds per HTTP request
     # extra attempts after a failed one (429, 5xx, timeout, bad output)
     retries: int = field(default=4, metadata=at_least(0))
@@ -37,6 +42,8 @@ class LLMConfig(Checked):
     budget_tokens: int | None = field(default=None, metadata=at_least(1))
     budget_usd: float | None = field(default=None, metadata=above(0))
     api_key_env: str = "OPENAI_API_KEY"
+    cache: Cache = "shared"
+    check: bool = True  # probe the endpoint before iteration 0; a run that cannot use it fails
 
     WHERE = "llm"
 

@@ -30,23 +30,28 @@ class Request:
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
-    def logical(self, model: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
-        """The cache identity: model, messages, schema and every sampling parameter."""
+    def logical(self, model: str, defaults: Mapping[str, Any],
+                scope: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The cache identity: model, messages, schema, every sampling parameter, and the
+        ``scope`` (the endpoint; the run, where each run keeps its own cache)."""
         params = {**defaults, **self.params}
         if self.seed is not None:
             params["seed"] = self.seed
         return {"model": model,
                 "messages": [{"role": r, "content": c} for r, c in self.messages],
                 "schema": schema_of(self.schema) if self.schema else None,
-                "params": params}
+                "params": params, **({"scope": dict(scope)} if scope else {})}
 
-    def identity(self, model: str, defaults: Mapping[str, Any]) -> tuple[str, str]:
+    def identity(self, model: str, defaults: Mapping[str, Any],
+                 scope: Mapping[str, str] | None = None) -> tuple[str, str]:
         """(cache key, the logical request as JSON) — the JSON is stored with the cache entry."""
-        text = json.dumps(self.logical(model, defaults), sort_keys=True, separators=(",", ":"))
+        text = json.dumps(self.logical(model, defaults, scope), sort_keys=True,
+                          separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest(), text
 
-    def key(self, model: str, defaults: Mapping[str, Any]) -> str:
-        return self.identity(model, defaults)[0]
+    def key(self, model: str, defaults: Mapping[str, Any],
+            scope: Mapping[str, str] | None = None) -> str:
+        return self.identity(model, defaults, scope)[0]
 
 
 def chat(system: str, user: str, schema: type[BaseModel] | None = None, **kwargs: Any) -> Request:

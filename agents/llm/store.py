@@ -46,6 +46,9 @@ class CallRecord:
     cost_usd: float | None = None
     cache_hit: bool = False
     created_at: datetime | None = None
+    base_url: str | None = None  # the endpoint, without credentials
+    feature: str | None = None  # what a refusal (error_kind 'refused') was about
+    raw: str | None = None  # the unusable output or error body, bounded
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,7 @@ class CacheEntry:
     tokens_in: int
     tokens_out: int
     call_id: str
+    base_url: str | None = None
 
 
 class CallStore:
@@ -68,16 +72,20 @@ class CallStore:
     def __init__(self, history: History | None, run_id: str | None = None) -> None:
         self.history, self.run_id = history, run_id
 
+    def readable(self) -> bool:
+        """A history to read (a read never creates the file)."""
+        return self.history is not None and self.history.path.exists()
+
     def cached_keys(self, model: str) -> set[str]:
         """The keys cached for ``model``, so a fresh request needs no read to know it is new."""
-        if self.history is None:
+        if not self.readable():
             return set()
         return {row[0] for row in self.history.rows(
             "SELECT cache_key FROM llm_cache WHERE model = ?", [model])}
 
     def lookup(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
         """Cached responses for ``keys``, in one read."""
-        if self.history is None or not keys:
+        if not self.readable() or not keys:
             return {}
         names = ", ".join(f.name for f in fields(CacheEntry))
         rows = self.history.rows(
@@ -97,14 +105,14 @@ class CallStore:
             for e in entries:  # a key another process cached meanwhile is kept as it is
                 con.execute(
                     "INSERT OR IGNORE INTO llm_cache (cache_key, model, request, content,"
-                    " finish_reason, tokens_in, tokens_out, call_id, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " finish_reason, tokens_in, tokens_out, call_id, created_at, base_url)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [e.cache_key, e.model, e.request, e.content, e.finish_reason, e.tokens_in,
-                     e.tokens_out, e.call_id, utcnow()])
+                     e.tokens_out, e.call_id, utcnow(), e.base_url])
 
     def spent(self) -> tuple[int, float]:
         """Tokens and dollars this run has paid for so far (cache hits are free)."""
-        if self.history is None or self.run_id is None:
+        if not self.readable() or self.run_id is None:
             return 0, 0.0
         row = self.history.rows(
             "SELECT coalesce(sum(tokens_in + tokens_out), 0), coalesce(sum(cost_usd), 0)"

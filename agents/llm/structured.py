@@ -56,7 +56,7 @@ def parse(content: str | None, finish_reason: str | None,
         raise OutputError("empty", "the completion has no content")
     if finish_reason == "length":
         raise OutputError("truncated", f"output cut off at the token limit after "
-                                       f"{len(content)} characters")
+                                       f"{len(content)} characters", content)
     if model is None:
         return content
     data = extract_json(content)
@@ -66,26 +66,27 @@ def parse(content: str | None, finish_reason: str | None,
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "<root>"
         raise OutputError("schema", f"{model.__name__}.{where}: {first['msg']}"
-                                    f" ({e.error_count()} error(s))") from e
+                                    f" ({e.error_count()} error(s))", content) from e
 
 
 def extract_json(text: str) -> Any:
     """The JSON object in ``text``: the whole text, a fenced block, or the object that starts
-    at the first brace (the objects nested in a broken one are fragments, not answers)."""
+    at the first brace (the objects nested in a broken one are fragments, not answers).
+    Control characters inside strings (a raw newline, as small models write) are accepted."""
     candidates = [text.strip(), *(m.strip() for m in _FENCE.findall(text))]
     for candidate in candidates:
         try:
-            return json.loads(candidate)
+            return json.loads(candidate, strict=False)
         except json.JSONDecodeError:
             continue
     start = text.find("{")
     if start >= 0:
         try:
-            value, _ = json.JSONDecoder().raw_decode(text, start)
+            value, _ = json.JSONDecoder(strict=False).raw_decode(text, start)
             return value
         except json.JSONDecodeError:
             pass
-    raise OutputError("malformed", f"no JSON object in the output ({_preview(text)})")
+    raise OutputError("malformed", f"no JSON object in the output ({_preview(text)})", text)
 
 
 def _preview(text: str, n: int = 60) -> str:

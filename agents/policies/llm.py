@@ -6,8 +6,9 @@ cached call instead of paying for it again. A person's edits reach it through ``
 from __future__ import annotations
 
 from collections.abc import Mapping
+import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from agents.graphs.policy.context import PolicyContext
 from agents.graphs.policy.graph import policy_graph
@@ -25,6 +26,9 @@ from students.options import Checked, at_least, build
 class LLMPolicyOptions(Checked):
     errors_shown: int = field(default=12, metadata=at_least(0))  # student errors in the prompt
     history_shown: int = field(default=5, metadata=at_least(0))  # past plans in the prompt
+    # when the LLM gives no usable plan: "none" fails the run; "weakest" plans weakest-first
+    # for that iteration (marked as a fallback in the plan, on the terminal, in show and the app)
+    fallback: Literal["none", "weakest"] = "none"
 
     WHERE = "teacher.policy_options"
 
@@ -51,9 +55,14 @@ class LLMPolicy:
     def plan(self, observation: Observation, budget: int) -> Plan:
         """Run the graph and remember the plan it proposes (``adopt`` replaces it)."""
         context = PolicyContext(self.llm, self.task, observation, budget, self.level, self.seed,
-                                self.memory, self.errors_shown, self.history_shown)
+                                self.memory, self.errors_shown, self.history_shown,
+                                self.options.fallback)
         out = self.graph.invoke({}, context=context)
         self.last_error = out.get("error")
+        if self.last_error:
+            print(f"curriculab: iteration {observation.iteration + 1}: no usable LLM plan"
+                  f" ({self.last_error[:160]}); planned weakest-first instead"
+                  " (teacher.policy_options.fallback)", file=sys.stderr)
         plan = plan_from_dict(out["proposal"])
         self._proposed = (observation.iteration + 1, self.state())
         self._remember(observation.iteration + 1, plan)

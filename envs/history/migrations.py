@@ -232,3 +232,24 @@ def _m004_levels(con: duckdb.DuckDBPyConnection) -> None:
         """
     )
     con.execute("ALTER TABLE examples ADD COLUMN known BOOLEAN")
+
+
+@migration(7, "llm capabilities per endpoint and model; endpoint, feature and raw output of calls")
+def _m007_llm_capabilities(con: duckdb.DuckDBPyConnection) -> None:
+    # What an endpoint (base URL without credentials) and model were found to support: a
+    # structured-output mode, a request parameter, its slots; learnt once, by a probe or a
+    # refusal, and read by every later call and run.
+    con.execute(
+        """
+        CREATE TABLE llm_capabilities (
+            base_url VARCHAR, model VARCHAR, feature VARCHAR, supported BOOLEAN,
+            value VARCHAR, detail VARCHAR, learnt_at TIMESTAMP,
+            PRIMARY KEY (base_url, model, feature)
+        )
+        """
+    )
+    # Each attempt names its endpoint, the feature a refusal was about, and (for output that
+    # could not be used) the raw text, bounded; cache entries name their endpoint too.
+    for column in ("base_url VARCHAR", "feature VARCHAR", "raw VARCHAR"):
+        con.execute(f"ALTER TABLE llm_calls ADD COLUMN {column}")
+    con.execute("ALTER TABLE llm_cache ADD COLUMN base_url VARCHAR")

@@ -104,4 +104,4 @@ def test_a_run_on_a_data_file_discovers_its_skills_and_checks_answers_by_agreeme
         ("products", "agreement"), ("sums_and_differences", "agreement")]
     assert history.scalar("SELECT count(*) FROM examples WHERE kept") == 8
     roles = {r[0] for r in history.rows("SELECT DISTINCT role FROM llm_calls")}
-    assert roles == {"discovery", "policy", "engine", "engine-check"}
+    assert roles == {"check", "discovery", "policy", "engine", "engine-check"}

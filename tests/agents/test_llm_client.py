@@ -115,7 +115,7 @@ def test_a_repeated_call_is_replayed_from_the_cache(history):
             chat("s", "u", Sum, seed=1)).cached
         again.close()
     assert history.rows("SELECT run_id, cache_hit, tokens_in > 0, cost_usd FROM llm_calls"
-                        " WHERE run_id = 'b' AND cache_hit") == [("b", True, True, 0.0)]
+                        " WHERE run_id = 'b' AND cache_hit") == [("b", True, True, None)]
 
 
 def test_many_calls_respect_the_concurrency_limit(history):

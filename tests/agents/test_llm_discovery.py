@@ -93,16 +93,50 @@ def test_discovery_labels_groups_and_assigns_every_item(data, tmp_path):
 
 def test_each_stage_is_kept_so_a_failed_discovery_continues_where_it_stopped(data, tmp_path):
     history, task = History(tmp_path / "h.duckdb"), make("file", path=str(data))
-    broken = Librarian(fail_group=True)
-    with ScriptedServer(broken) as server:
+    librarian = Librarian(fail_group=True)
+    with ScriptedServer(librarian) as server:
         with pytest.raises(LLMError, match="could not group"):
             discover(task, client(server, history, retries=0), history, rounds=2)
-    assert broken.stages.count("group") == 2 and "assign" not in broken.stages
-    fixed = Librarian()
-    with ScriptedServer(fixed) as server:
+        assert librarian.stages.count("group") == 2 and "assign" not in librarian.stages
+        status, message = history.rows("SELECT status, message FROM discovery_runs")[0]
+        assert status == "failed" and "could not group" in message  # not left "running"
+        librarian.fail_group, librarian.stages = False, []
         result = discover(task, client(server, history), history)
-    assert result.resumed == ("label",) and "label" not in fixed.stages
+    assert result.resumed == ("label",) and "label" not in librarian.stages
     assert set(result.skills().values()) == {"sums_and_differences", "products"}
+    assert history.rows("SELECT status FROM discovery_runs") == [("completed",)]
+
+
+def test_a_discovery_that_labels_nothing_saves_no_stage_and_a_fixed_endpoint_starts_afresh(
+        data, tmp_path):
+    history, task = History(tmp_path / "h.duckdb"), make("file", path=str(data))
+    with ScriptedServer(lambda body: '{"labels": []}') as server:
+        with pytest.raises(LLMError, match="labelled none of"):
+            discover(task, client(server, history, retries=0), history, rounds=1)
+        first = history.rows("SELECT discovery_id, status, stage FROM discovery_runs")
+    assert [(s, st) for _, s, st in first] == [("failed", None)]  # no empty stage saved
+    with ScriptedServer(Librarian()) as server:  # another endpoint: another discovery
+        result = discover(task, client(server, history), history)
+    assert result.discovery_id != first[0][0] and result.resumed == ()
+    assert result.methods() == {"llm": len(rows()) - len(task.split("val")),
+                                "label": len(task.split("val"))}
+
+
+def test_a_discovery_whose_assignments_are_mostly_fallbacks_is_refused(data, tmp_path):
+    history, task = History(tmp_path / "h.duckdb"), make("file", path=str(data))
+    librarian = Librarian()
+
+    def lazy(body):  # labels one item, then assigns nothing
+        reply = librarian(body)
+        if "Label all" in body["messages"][-1]["content"]:
+            labels = json.loads(reply)["labels"][:1]
+            return json.dumps({"labels": labels})
+        return reply if "Group them" in body["messages"][-1]["content"] else '{"assignments": []}'
+
+    with ScriptedServer(lazy) as server:
+        with pytest.raises(LLMError, match=r"could assign only \d+ of 36 items"):
+            discover(task, client(server, history, retries=0), history, rounds=1)
+    assert history.rows("SELECT status, stage FROM discovery_runs") == [("failed", "group")]
 
 
 def test_a_run_labels_its_data_file_before_it_starts(data, tmp_path):

@@ -10,6 +10,7 @@ from agents.graphs.policy.context import PolicyContext
 from agents.graphs.policy.graph import policy_graph
 from agents.llm.client import LLMClient
 from agents.llm.config import LLMConfig
+from agents.llm.errors import LLMError
 from agents.policy import RemembersPlans, make_policy
 from agents.runner import start_run
 from envs.history import History
@@ -45,14 +46,16 @@ def trajectory():
     return [observation(0, first), observation(1, second, [first])]
 
 
-def policy(task, server, history, level=Level.SKILL_LIST, **kw):
+def policy(task, server, history, level=Level.SKILL_LIST, fallback="none", **kw):
     llm = LLMClient(LLMConfig(base_url=server.url, model="scripted", backoff=0.01, **kw),
                     history=history, run_id="r")
-    return make_policy("llm", llm=llm, task=task, level=level, seed=0)
+    return make_policy("llm", llm=llm, task=task, level=level, seed=0, fallback=fallback)
 
 
 def user_prompts(server):
-    return [e.body["messages"][-1]["content"] for e in server.log]
+    """What the teacher was asked, without the endpoint check's short probes."""
+    return [e.body["messages"][-1]["content"] for e in server.log
+            if e.body.get("max_tokens", 99) > 16]
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -154,10 +157,36 @@ def test_the_graph_only_proposes(arith, history):
     assert sum(out["proposal"]["allocations"].values()) == 40 and len(server.log) == 1
 
 
-def test_an_endpoint_that_keeps_failing_falls_back_to_weakest_first(arith, history):
+def test_an_endpoint_that_keeps_failing_falls_back_to_weakest_first_when_asked(arith, history,
+                                                                                capsys):
     with ScriptedServer(lambda body: Reply(None, 503)) as server:
-        p = policy(arith, server, history, retries=1)
+        p = policy(arith, server, history, fallback="weakest", retries=1)
         plan = p.plan(trajectory()[0], 100)
     assert plan.values["fallback"] == "weakest-first" and "HTTP 503" in plan.reasoning
     assert max(plan.allocations, key=plan.allocations.get) == "rev" and plan.total == 100
     assert "HTTP 503" in p.last_error and len(server.log) == 2
+    assert "planned weakest-first instead" in capsys.readouterr().err  # on the terminal
+
+
+def test_without_the_fallback_switch_a_failing_endpoint_fails_the_plan(arith, history):
+    with ScriptedServer(lambda body: Reply(None, 503)) as server:
+        p = policy(arith, server, history, retries=1)
+        with pytest.raises(LLMError, match="no usable plan.*fallback"):
+            p.plan(trajectory()[0], 100)
+
+
+@pytest.mark.parametrize("level", [Level.SKILL_LIST, Level.SKILL_TREE])
+def test_a_plan_naming_no_known_skill_is_asked_again_then_marked_a_fallback(arith, history,
+                                                                           level):
+    junk = (json.dumps({"reasoning": "r", "skills": [{"skill": "algebra", "subskills": [
+        {"name": "x", "count": 3}]}]}) if level == Level.SKILL_TREE else
+        json.dumps({"reasoning": "r", "allocations": [{"skill": "algebra", "count": 9}]}))
+    with ScriptedServer(lambda body: junk) as server:
+        p = policy(arith, server, history, level=level, fallback="weakest")
+        plan = p.plan(trajectory()[0], 100)
+        seeds = [e.body["seed"] for e in server.log]
+    assert plan.values["fallback"] == "weakest-first" and "algebra" in plan.reasoning
+    assert len(seeds) == 3 == len(set(seeds))  # asked three times, each with its own seed
+    with ScriptedServer(lambda body: junk) as server:
+        with pytest.raises(LLMError, match="names no known skill|gives no subskill"):
+            policy(arith, server, history, level=level).plan(trajectory()[0], 100)

@@ -7,8 +7,12 @@ Replies come from a queue (``push``) and then from a responder ``body -> Reply |
 are injected per request (``Faults(rate=0.3)`` or a fixed sequence): 429, 500, a response that
 arrives after the client's timeout, malformed JSON, truncated output (finish_reason "length"),
 valid JSON that breaks the schema, and empty content. ``supports`` lists the response_format
-types the server accepts; others get HTTP 400, as a server without structured output answers.
-Every request and what was done with it is kept in ``server.log``.
+types the server accepts; others get HTTP 400 (or ``refusal``'s status and message: llama.cpp's
+server answers 500), as a server without structured output answers; ``refuses`` names request
+fields it rejects. A ``Reply`` can also be an HTML page, an error echoing the Authorization
+header, or a dropped connection.
+Every request and what was done with it is kept in ``server.log``; ``GET /models`` lists
+``model``.
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ class Reply:
     finish_reason: str = "stop"
     delay: float | None = None  # seconds from arrival to answer (default: the server's latency)
     headers: dict[str, str] = field(default_factory=dict)
-    message: str = "scripted error"
+    message: str = "scripted error"  # "{authorization}" becomes the request's header
+    raw: str | None = None  # sent as it is (text/html), instead of a completion
+    close: bool = False  # drop the connection without an answer
 
 
 Responder = Callable[[dict[str, Any]], "Reply | str"]
@@ -76,10 +82,14 @@ class Logged:
 class ScriptedServer:
     def __init__(self, responder: Responder | None = None, *, latency: float = 0.0,
                  supports: Sequence[str] = ("json_schema", "json_object"),
-                 faults: Faults | None = None, timeout_delay: float = 1.5) -> None:
+                 faults: Faults | None = None, timeout_delay: float = 1.5,
+                 model: str = "scripted", refusal: tuple[int, str] | None = None,
+                 refuses: Sequence[str] = ()) -> None:
         self.responder = responder or (lambda body: Reply("ok"))
         self.latency, self.supports, self.faults = latency, tuple(supports), faults or Faults()
-        self.timeout_delay = timeout_delay
+        self.timeout_delay, self.model = timeout_delay, model
+        self.refusal = refusal  # (status, message) for an unsupported response_format
+        self.refuses = tuple(refuses)  # request fields answered with an "unsupported" error
         self.queue: deque[Reply | str] = deque()
         self.log: list[Logged] = []
         self.in_flight = self.max_in_flight = 0  # concurrent requests now / at most
@@ -114,7 +124,13 @@ class ScriptedServer:
         """What to send for ``body``, and the outcome to log."""
         fmt = (body.get("response_format") or {}).get("type")
         if fmt and fmt not in self.supports:
-            return Reply(None, 400, message=f"response_format type {fmt!r} is not supported"), "refused"
+            status, message = self.refusal or (400, f"response_format type {fmt!r} is not"
+                                                    " supported")
+            return Reply(None, status, message=message), "refused"
+        for name in self.refuses:
+            if name in body:
+                return Reply(None, 400, message=f"Unrecognized request argument supplied:"
+                                                f" {name}"), "refused"
         reply = self.queue.popleft() if self.queue else self.responder(body)
         reply = Reply(reply) if isinstance(reply, str) else reply
         fault = self.faults.draw()
@@ -170,6 +186,12 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # as real servers do: no 40 ms delayed-ACK stalls
 
+        def do_GET(self) -> None:  # noqa: N802 - the model list
+            if self.path.rstrip("/") != "/v1/models":
+                return self._send(404, {"error": {"message": f"no route {self.path}"}})
+            self._send(200, {"object": "list", "data": [
+                {"id": server.model, "object": "model", "owned_by": "scripted"}]})
+
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             arrived = time.monotonic()
             length = int(self.headers.get("content-length", 0))
@@ -177,7 +199,7 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(self.rfile.read(length) or b"{}")
             except json.JSONDecodeError:
                 return self._send(400, {"error": {"message": "request body is not JSON"}})
-            if not self.path.rstrip("/").endswith("/chat/completions"):
+            if self.path.rstrip("/") != "/v1/chat/completions":
                 return self._send(404, {"error": {"message": f"no route {self.path}"}})
             server.enter(+1)
             try:
@@ -187,18 +209,28 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
                 time.sleep(max(0.0, arrived + delay - time.monotonic()))  # latency from arrival
             finally:
                 server.enter(-1)
+            if reply.close:
+                self.close_connection = True
+                return self.connection.shutdown(2)
+            if reply.raw is not None:
+                return self._send(reply.status, reply.raw,
+                                  {"content-type": "text/html", **reply.headers})
             if reply.status != 200:
-                return self._send(reply.status, {"error": {"message": reply.message,
+                message = reply.message.replace(
+                    "{authorization}", self.headers.get("authorization", ""))
+                return self._send(reply.status, {"error": {"message": message,
                                                            "type": "scripted"}}, reply.headers)
             self._send(200, _completion(body, reply), reply.headers)
 
-        def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode()
+        def _send(self, status: int, payload: dict | str,
+                  headers: dict[str, str] | None = None) -> None:
+            data = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
+            headers = dict(headers or {})
             try:
                 self.send_response(status)
-                self.send_header("content-type", "application/json")
+                self.send_header("content-type", headers.pop("content-type", "application/json"))
                 self.send_header("content-length", str(len(data)))
-                for key, value in (headers or {}).items():
+                for key, value in headers.items():
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(data)

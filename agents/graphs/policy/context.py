@@ -25,3 +25,4 @@ class PolicyContext:
     memory: Mapping[str, Any] = field(default_factory=dict)
     errors_shown: int = 12
     history_shown: int = 5
+    fallback: str = "none"  # what plans when the LLM gives no usable plan ("none": fail)

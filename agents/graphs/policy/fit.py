@@ -33,6 +33,10 @@ def fit_skills(out: PlanOut, skills: Sequence[str], budget: int) -> dict[str, An
     values: dict[str, Any] = {"llm_counts": raw, "focus": focus}
     if dropped:
         values["dropped"] = dropped
+    if not any(w > 0 for w in weights.values()):  # spread evenly: not the LLM's plan
+        values["unusable"] = ("the plan names no known skill with a count above 0"
+                              + (f" (it named {', '.join(map(repr, dropped[:5]))})"
+                                 if dropped else ""))
     return {"allocations": counts, "reasoning": out.reasoning.strip(), "values": values,
             "subskills": {}}
 
@@ -60,7 +64,9 @@ def fit_tree(out: TreePlanOut, skills: Sequence[str], budget: int,
                 descriptions.setdefault(act.skill, {})[name] = s.description.strip()
     if not any(w > 0 for w in weights.values()):  # nothing usable: spread over the skills
         return {**fit_skills(PlanOut(reasoning=out.reasoning, allocations=[]), skills, budget),
-                "values": {"actions": actions, "fallback": "no subskill counts; spread evenly"}}
+                "values": {"actions": actions, "unusable": "the plan gives no subskill a count"
+                           + (f" (it named {', '.join(map(repr, dropped[:5]))})"
+                              if dropped else "")}}
     counts = largest_remainder(weights, budget)
     subskills: dict[str, dict[str, int]] = {}
     for key, n in counts.items():
@@ -75,6 +81,7 @@ def fit_tree(out: TreePlanOut, skills: Sequence[str], budget: int,
 
 
 def weakest_first(obs: Observation, budget: int, why: str) -> dict[str, Any]:
+    # (the plan of ``teacher.policy_options.fallback = "weakest"``)
     """The plan used when the LLM could not give one: budget in proportion to error (to the
     errors shown per skill where the level shows no scores, as Open-Ended)."""
     scores = obs.val.by_skill()
@@ -86,4 +93,4 @@ def weakest_first(obs: Observation, budget: int, why: str) -> dict[str, Any]:
     return {"allocations": largest_remainder(weights, budget),
             "reasoning": f"The LLM plan was unavailable ({why}); fell back to weakest-first:"
                          " budget in proportion to validation error.",
-            "values": {"fallback": "weakest-first"}, "subskills": {}}
+            "values": {"fallback": "weakest-first", "fallback_reason": why}, "subskills": {}}
