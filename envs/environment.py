@@ -97,8 +97,10 @@ class Environment:
         t0 = time.perf_counter()
         seed_items = self.task.split("seed")
         if self.config.warmup and seed_items:
+            self.on_phase("train")
             self.student.train(seed_items, seed=derive_seed(seed, "warmup"), progress=self.progress)
         t1 = time.perf_counter()
+        self.on_phase("evaluate")
         self.val, self.test = self._evaluate()
         self.timings = {"train": t1 - t0, "evaluate": time.perf_counter() - t1, "check": 0.0}
         return self.observation()

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from students.base import TrainReport
 from students.options import Checked, above, at_least, within
+from students.progress import report
 
 IGNORE = -100  # label of tokens that carry no loss (BOS, prompt, padding)
 OPTIONS = "student.options"  # where a run config keeps these, for messages
@@ -106,6 +107,7 @@ def train(
         losses.append(loss.item())
         bar.update(1)
         bar.set_postfix(loss=f"{losses[-1]:.3f}")
+        report("steps", step + 1, total_steps, losses[-1])
     bar.close()
     model.eval()
     window = max(1, min(steps_per_epoch, 10))  # smooth the first and last loss over a few steps
@@ -167,13 +169,16 @@ def greedy_decode(
     chunks = [
         idx[k : k + batch_size] for _, idx in sorted(by_length.items()) for k in range(0, len(idx), batch_size)
     ]
+    answered = 0
     for idx in tqdm(chunks, desc="predict", disable=not progress, leave=False):
+        answered += len(idx)
         bound = min(max_new_tokens, max_len - len(contexts[idx[0]]))
         if bound < 1:
             continue
         generated = _decode_dense(model, torch.tensor([contexts[i] for i in idx]), eos_id, bound)
         for row, i in enumerate(idx):
             outputs[i] = generated[row]
+        report("items", answered, len(contexts))
     return outputs
 
 

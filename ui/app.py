@@ -48,6 +48,15 @@ class Views:
     cost: CostView
 
 
+INTRO = """**Curriculab** studies *teachers*: policies that write training data for a small
+student model, skill by skill. Each run evaluates the student per skill, lets the teacher plan
+and generate examples for the skills it picks, trains the student on them, and repeats; every
+step is recorded in the history file below. **Start here:** the form under *Start a run* runs
+the offline demo with its defaults (a tiny model on arithmetic skills, minutes on a laptop).
+Then click a run in the table to select it and open **Live**, **Skill profile** or
+**Curriculum**; **Compare** sets runs side by side."""
+
+
 def build_app(history: History | str | Path, runner: Launcher | None = None, *,
               poll_s: float = POLL_S) -> gr.Blocks:
     """The Curriculab app over ``history``; runs started in it go through ``runner``."""
@@ -55,34 +64,75 @@ def build_app(history: History | str | Path, runner: Launcher | None = None, *,
     on = connect(Deps(history, runner or Launcher(history)))
     with gr.Blocks(title="Curriculab", analytics_enabled=False) as app:
         gr.Markdown(f"## Curriculab  \n<small>history: `{history.path}`</small>")
+        gr.HTML("", head=f"<style>{_CSS}</style>", elem_id="cl-style")
+        with gr.Accordion("What is this? What do I do first?", open=False, elem_id="intro"):
+            gr.Markdown(INTRO)
         with gr.Row():
-            run = gr.Dropdown(label="Run", choices=[], scale=5, elem_id="run-menu",
-                              allow_custom_value=True)
+            run = gr.Dropdown(label="Run (or click a row of the runs table)", choices=[], scale=5,
+                              elem_id="run-menu", allow_custom_value=True)
             refresh = gr.Button("Refresh", scale=1, size="sm")
-        version = gr.State("")
+        version, tab = gr.State(""), gr.State("runs")
         with gr.Tabs():
-            views = _tabs()
-        shared = Shared(app, run, refresh, version, gr.Timer(poll_s), gr.Timer(poll_s))
+            views, tabs = _tabs()
+        shared = Shared(app, run, refresh, version, gr.Timer(poll_s), gr.Timer(poll_s), tab, tabs)
+        for tab_id, widget in tabs.items():  # the tab on screen: views off screen load nothing
+            on(widget.select, _showing(tab_id), [], [tab], f"show_{tab_id}", queue=False)
         _wire(views, shared, on)
     return app
 
 
-def _tabs() -> Views:
-    built = {}
+def _showing(tab_id: str):
+    def show(deps) -> str:
+        return tab_id
+
+    show.__name__ = f"show_{tab_id}"
+    return show
+
+
+def _tabs() -> tuple[Views, dict[str, gr.Tab]]:
+    built, tabs = {}, {}
     for tab_id, (label, view) in TABS.items():
-        with gr.Tab(label, id=tab_id):
+        with gr.Tab(label, id=tab_id, elem_id=f"tab-{tab_id}") as tabs[tab_id]:
             built[tab_id] = view.build()
-    return Views(**built)
+    return Views(**built), tabs
 
 
 def _wire(views: Views, shared: Shared, on: On) -> None:
     """Each view wires its own events; two views also fill menus that live in another."""
-    runs.wire(views.runs, shared, on, compare_menu=views.compare.runs)
-    live.wire(views.live, shared, on)
-    profile.wire(views.profile, shared, on)
-    curriculum.wire(views.curriculum, shared, on)
-    data.wire(views.data, shared, on, error_menus=views.errors.menus())
-    errors.wire(views.errors, shared, on)
-    compare.wire(views.compare, shared, on)
-    steer.wire(views.steer, shared, on)
-    cost.wire(views.cost, shared, on)
+    wiring = {
+        "runs": lambda: runs.wire(views.runs, shared, on, compare_menu=views.compare.runs),
+        "live": lambda: live.wire(views.live, shared, on),
+        "profile": lambda: profile.wire(views.profile, shared, on),
+        "curriculum": lambda: curriculum.wire(views.curriculum, shared, on),
+        "data": lambda: data.wire(views.data, shared, on, error_menus=views.errors.menus()),
+        "errors": lambda: errors.wire(views.errors, shared, on),
+        "compare": lambda: compare.wire(views.compare, shared, on),
+        "steer": lambda: steer.wire(views.steer, shared, on),
+        "cost": lambda: cost.wire(views.cost, shared, on),
+    }
+    for tab_id, wire in wiring.items():
+        shared.wiring["tab"] = tab_id
+        wire()
+    shared.wiring.clear()
+
+
+# Tables wrap their text; headers break between words, never inside one. Below 900 px the
+# runs table keeps its key columns (name, status, task, policy, progress, final val).
+_CSS = """
+.cl-runs table {border-collapse: collapse; width: 100%; font-size: 13px;}
+.cl-runs th {position: sticky; top: 0; background: var(--background-fill-secondary);
+  text-align: left; word-break: keep-all; overflow-wrap: normal; hyphens: none;
+  white-space: nowrap; padding: 4px 6px;}
+.cl-runs td {padding: 3px 6px; white-space: normal; overflow-wrap: anywhere;
+  border-top: 1px solid var(--border-color-primary);}
+.cl-runs tr[data-run] {cursor: pointer;}
+.cl-runs tr[data-run]:hover {background: var(--background-fill-secondary);}
+.cl-runs tr.cl-selected {background: #dbeafe; font-weight: 600;}
+.gradio-container table th, .gradio-container table th * {word-break: keep-all !important;
+  overflow-wrap: normal !important; hyphens: none !important;}
+.gradio-container table td, .gradio-container table td * {white-space: normal !important;
+  overflow-wrap: anywhere;}
+@media (max-width: 900px) {
+  .cl-runs .cl-wide {display: none;}
+}
+"""

@@ -19,6 +19,13 @@ def _style(fig: go.Figure, title: str, **layout) -> go.Figure:
     return fig
 
 
+def whole_iterations(fig: go.Figure, iterations: pd.Series) -> go.Figure:
+    """Iterations are whole numbers: ticks at integers only, at most about ten of them."""
+    last = int(iterations.max()) if len(iterations) else 1
+    fig.update_xaxes(tick0=0, dtick=max(1, -(-last // 10)), tickformat="d")
+    return fig
+
+
 def empty(title: str, why: str = "no data yet") -> go.Figure:
     """A blank figure carrying a message in place of the chart."""
     fig = _style(go.Figure(), title)
@@ -45,18 +52,35 @@ def _cell(n: float, acc: float, change: float) -> str:
     return f"n {0 if _missing(n) else int(n)}<br>accuracy {_pct(acc)}<br>change {delta}"
 
 
-def skill_heatmap(matrix: pd.DataFrame, title: str = "Val accuracy per skill") -> go.Figure:
-    """Skill x iteration heatmap of accuracy; hover shows n, accuracy, change; alerts marked."""
+def skill_order(skills, order: list[str] | None = None) -> list[str]:
+    """``skills`` in ``order`` (the task's own order), any others after them alphabetically."""
+    skills = list(dict.fromkeys(skills))
+    known = [s for s in (order or []) if s in skills]
+    return known + sorted(s for s in skills if s not in known)
+
+
+def skill_heatmap(matrix: pd.DataFrame, title: str = "Val accuracy per skill", *,
+                  order: list[str] | None = None, descriptions: dict[str, str] | None = None,
+                  values: bool = True) -> go.Figure:
+    """Skill x iteration heatmap of accuracy, skills top-down in ``order`` (the task's); each
+    cell shows its accuracy (``values``), hover adds n, change and the skill's description;
+    alerts marked."""
     if matrix.empty:
         return empty(title)
     acc = matrix.pivot(index="skill", columns="iteration", values="accuracy")
+    acc = acc.reindex(skill_order(acc.index, order)[::-1])  # plotly draws the first row lowest
     n = matrix.pivot(index="skill", columns="iteration", values="n").reindex_like(acc)
     change = matrix.pivot(index="skill", columns="iteration", values="change").reindex_like(acc)
-    text = [[_cell(n.iat[i, j], acc.iat[i, j], change.iat[i, j]) for j in range(acc.shape[1])]
-            for i in range(acc.shape[0])]
+    about = descriptions or {}
+    text = [[_cell(n.iat[i, j], acc.iat[i, j], change.iat[i, j])
+             + (f"<br>{about[skill]}" if about.get(skill) else "") for j in range(acc.shape[1])]
+            for i, skill in enumerate(acc.index)]
+    shown = [[("" if _missing(v) else f"{100 * v:.0f}") for v in row] for row in acc.values]
     fig = go.Figure(go.Heatmap(
         z=acc.values, x=[str(c) for c in acc.columns], y=list(acc.index), zmin=0, zmax=1,
         colorscale="Viridis", text=text, colorbar=dict(title="acc", tickformat=".0%"),
+        customdata=shown, texttemplate="%{customdata}" if values and acc.size <= 900 else None,
+        textfont=dict(size=10),
         hovertemplate="%{y} · iteration %{x}<br>%{text}<extra></extra>"))
     if "alert" in matrix and matrix["alert"].any():
         alerts = matrix[matrix["alert"]]
@@ -90,7 +114,7 @@ def skill_curves(matrix: pd.DataFrame, title: str = "Val accuracy per skill") ->
                                  hovertemplate="%{text} forgot at iteration %{x}<extra></extra>"))
     _style(fig, title, xaxis_title="iteration", yaxis_title="accuracy",
                       yaxis_tickformat=".0%", yaxis_range=[0, 1.02])
-    return fig
+    return whole_iterations(fig, matrix.iteration)
 
 
 def start_end_bars(frame: pd.DataFrame, title: str = "Test accuracy per skill: start and end") -> go.Figure:
@@ -115,7 +139,7 @@ def allocation_bars(frame: pd.DataFrame, title: str = "Examples allocated per sk
                      for skill, g in frame.groupby("skill", sort=True)])
     _style(fig, title, barmode="stack", xaxis_title="iteration",
                       yaxis_title="examples")
-    return fig
+    return whole_iterations(fig, frame.iteration)
 
 
 def qc_yield(frame: pd.DataFrame, title: str = "QC yield per skill (kept / generated)") -> go.Figure:
@@ -180,7 +204,28 @@ def progress_curve(its: pd.DataFrame, title: str = "Mean accuracy so far") -> go
     ])
     _style(fig, title, xaxis_title="iteration", yaxis_tickformat=".0%",
                       yaxis_range=[0, 1.02], height=320)
-    return fig
+    return whole_iterations(fig, its.iteration)
+
+
+def loss_curve(its: pd.DataFrame, current: list[float] | None = None,
+               title: str = "Training loss") -> go.Figure:
+    """The student's training loss: first and last per completed iteration (``loss_first``,
+    ``loss_last``), or the losses of the training going on now (``current``, step by step)."""
+    if current:
+        fig = go.Figure(go.Scatter(y=current, mode="lines", name="loss now",
+                                   line=dict(color="#dc2626"),
+                                   hovertemplate="point %{x}: loss %{y:.3f}<extra></extra>"))
+        return _style(fig, f"{title} (training now)", xaxis_title="recent steps",
+                      yaxis_title="loss", height=320)
+    done = its.dropna(subset=["loss_last"]) if "loss_last" in its else its.iloc[0:0]
+    if done.empty:
+        return empty(title, "no training finished yet")
+    fig = go.Figure([
+        go.Scatter(x=done.iteration, y=done.loss_first, mode="lines+markers", name="first steps"),
+        go.Scatter(x=done.iteration, y=done.loss_last, mode="lines+markers", name="last steps"),
+    ])
+    _style(fig, title, xaxis_title="iteration", yaxis_title="loss", height=320)
+    return whole_iterations(fig, done.iteration)
 
 
 def compare_curves(curves: pd.DataFrame, title: str = "Mean test accuracy against examples used") -> go.Figure:

@@ -3,6 +3,7 @@
     from ui.notebook import heatmap, compare
     heatmap("curriculab.duckdb")                      # the newest run
     compare("curriculab.duckdb", ["run-a", "run-b"])  # overlaid, seed bands
+    png(heatmap("curriculab.duckdb"), "heatmap.png")  # a PNG file (needs kaleido)
 
 Each function reads the history the app reads (short read-only access, so a run may be
 writing it meanwhile) and returns a plotly figure, which a notebook shows when it is the
@@ -18,6 +19,7 @@ import plotly.graph_objects as go
 
 from envs.history import History
 from envs.history import HistoryError
+from students.errors import ConfigError
 from envs.history import browse, summaries
 from ui import charts, comparison
 
@@ -76,3 +78,20 @@ def cost(db: Db, run_id: str | None = None) -> go.Figure:
     """LLM dollars per iteration (an empty "no LLM" figure for algorithmic teachers)."""
     history, run_id = _open(db, run_id)
     return charts.cost_per_iteration(summaries.cost(history, run_id)["per_iteration"])
+
+
+def png(figure: go.Figure, path: str | Path, *, width: int = 1200, height: int | None = None,
+        scale: float = 2.0) -> Path:
+    """Write ``figure`` to a PNG file (``pip install curriculab[export]``: kaleido, which
+    drives the system's Chrome or Chromium); returns the path."""
+    try:
+        import kaleido  # noqa: F401
+    except ImportError as e:
+        raise ConfigError("PNG export needs kaleido: pip install 'kaleido>=1.0'") from e
+    path = Path(path)
+    try:
+        figure.write_image(str(path), format="png", width=width,
+                           height=height or figure.layout.height or charts.HEIGHT, scale=scale)
+    except Exception as e:  # kaleido finds no Chrome, or it failed
+        raise ConfigError(f"cannot write {path} as PNG: {type(e).__name__}: {e}") from e
+    return path

@@ -130,3 +130,13 @@ def rejections(history: History, run_id: str) -> pd.DataFrame:
         FROM examples WHERE run_id = ? AND NOT kept
         GROUP BY ALL ORDER BY iteration, skill, n DESC
         """, [run_id])
+
+
+def student_rates(history: History, student: str) -> tuple[float, float] | None:
+    """Seconds per budgeted example (all but evaluation) and per evaluation, over every
+    teaching iteration of runs with this student; None before any."""
+    found = history.rows(
+        "SELECT sum(i.t_total - coalesce(i.t_evaluate, 0)) / greatest(sum(r.budget), 1),"
+        " avg(i.t_evaluate) FROM iterations i JOIN runs r USING (run_id)"
+        " WHERE r.student = ? AND i.iteration > 0", [student])
+    return None if not found or found[0][0] is None else (float(found[0][0]), float(found[0][1] or 0))

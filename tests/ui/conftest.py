@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 from html.parser import HTMLParser
@@ -65,3 +66,9 @@ def html_rows(text: str) -> list[list[str]]:
     parser = _Rows()
     parser.feed(text)
     return parser.rows
+
+
+def html_runs(text: str) -> dict[str, list[str]]:
+    """The runs table's rows by run id (each row's ``data-run``), in the table's order."""
+    ids = re.findall(r'<tr data-run="([^"]+)"', text)
+    return dict(zip(ids, html_rows(text)[1:], strict=True))

@@ -17,7 +17,7 @@ from envs.history.clock import utcnow
 from ui.app import build_app
 from ui.launcher import Launcher
 
-from .conftest import TINY_STUDENT_OPTIONS, TINY_TASK_OPTIONS, free_port, html_rows
+from .conftest import TINY_STUDENT_OPTIONS, TINY_TASK_OPTIONS, free_port, html_rows, html_runs
 
 LLM_RUN, RUN, TREE_RUN = "gen-0009", "gen-0001", "gen-0013"
 
@@ -57,6 +57,8 @@ def plot(value) -> go.Figure:
         if isinstance(node, dict):
             return {k: decode(v) for k, v in node.items()}
         return [decode(v) for v in node] if isinstance(node, list) else node
+    if "plot" not in value:  # an update: the figure with other properties (visible)
+        value = value["value"]
     return go.Figure(decode(json.loads(value["plot"])))
 
 
@@ -80,33 +82,44 @@ def test_the_form_starts_from_the_run_config_defaults(served, tmp_path):
 def test_runs_table_lists_every_run(served):
     client, _, _ = served
     table, menu, compare_menu = api(client, "list_runs", None)
-    header, *rows = html_rows(table)
-    assert len(rows) >= 16 and header[:3] == ["run", "status", "where"]
-    row = next(r for r in rows if r[0] == RUN)
+    header = html_rows(table)[0]
+    rows = html_runs(table)
+    assert len(rows) >= 16 and header[:3] == ["Name", "Status", "Where"]
+    row = rows[RUN]
     assert row[2] == "headless" and row[8] == "5/5" and row[10].endswith("%")
-    assert menu["value"] == rows[0][0]
+    assert menu["value"] == next(iter(rows))
     assert {c[1] for c in compare_menu["choices"]} >= {RUN, LLM_RUN}
 
 
 def test_run_views_answer(served):
     client, _, _ = served
-    heatmap, curves, start_end, alerts = api(client, "load_profile", RUN)
+    heatmap, curves, start_end, alerts = api(client, "load_profile", RUN, "val", True)
     heat = plot(heatmap).data[0]
     assert heat.type == "heatmap" and len(heat.y) == 5 and "accuracy" in heat.text[0][1]
-    alloc, plans, qc, forest, forest_table = api(client, "load_curriculum", TREE_RUN)
+    assert heat.texttemplate == "%{customdata}" and heat.customdata[0][0].isdigit()
+    test = plot(api(client, "load_profile", RUN, "test", False)[0]).data[0]
+    assert test.z != heat.z and not test.texttemplate  # the test split, without cell values
+    alloc, plans, qc, forest, forest_table, note = api(client, "load_curriculum", TREE_RUN)
     assert plot(alloc).layout.barmode == "stack" and len(plans["data"]) == 5
-    assert plot(forest).data[0].type == "sunburst" and len(forest_table["data"]) == 15
+    assert plot(forest).data[0].type == "sunburst" and len(forest_table["value"]["data"]) == 15
+    assert forest["visible"] and forest_table["visible"]
+    *_, forest, forest_table, note = api(client, "load_curriculum", RUN)  # a Skill-List run
+    assert forest["visible"] is False and forest_table["visible"] is False
     assert plot(api(client, "load_error_matrix", RUN, "val")).data[0].type == "heatmap"
-    text, bar, progress = api(client, "poll_live", RUN, False)  # the version state stays server-side
+    text, bar, progress, loss = api(client, "poll_live", RUN, False)  # version stays server-side
     assert RUN in text and "completed" in text and "Completed iterations:** 5 of 5" in text
     assert "100.0%" in bar and len(plot(progress).data) == 2
+    assert plot(progress).layout.xaxis.dtick == 1  # iterations are whole numbers
 
 
 def test_data_view_filters_and_opens_the_teacher_call(served):
     client, _, _ = served
-    table, summary = api(client, "search_examples", LLM_RUN, "2", "add", "kept", "", 0)
+    table, summary = api(client, "search_examples", LLM_RUN, "2", "add", "kept", "", 1)
     assert table["data"] and {r[2] for r in table["data"]} == {"add"}
-    assert summary.startswith(f"{len(table['data'])} examples match")
+    assert table["headers"][:3] == ["Iteration", "Example #", "Skill"]
+    assert summary.startswith(f"{len(table['data'])} examples match; showing 1–")
+    empty, summary = api(client, "search_examples", LLM_RUN, "2", "add", "kept", "", 99)
+    assert empty["data"][0][0].startswith("page 99 is past the last page") and "Page 99" in summary
     seq = table["data"][0][1]
     call = api(client, "open_teacher_call", LLM_RUN, 2, seq)
     assert f"call-{LLM_RUN}-002-" in call and "Write 10 new add problems." in call
@@ -118,7 +131,7 @@ def test_data_view_filters_and_opens_the_teacher_call(served):
 def test_errors_view_wrong_answers_and_one_item_across_iterations(served):
     client, history, _ = served
     wrong = api(client, "list_wrong_answers", RUN, "val", "2", "add")
-    assert wrong["headers"] == ["item_id", "prompt", "reference", "prediction"] and wrong["data"]
+    assert wrong["headers"] == ["Item id", "Prompt", "Right answer", "Prediction"] and wrong["data"]
     item = wrong["data"][0][0]
     head, answers = api(client, "item_answers", RUN, "val", item)
     assert item in head and [r[0] for r in answers["data"]] == list(range(6))
@@ -200,9 +213,9 @@ def test_a_steered_run_from_the_app_generates_exactly_the_edited_plan_and_record
         assert message.startswith(f"Approved: {run_id}")
     assert runner.wait(run_id, 120) and runner.error(run_id) is None
     table, *_ = api(client, "list_runs", run_id)  # it ran in a thread of the app, and shows up
-    row = next(r for r in html_rows(table) if r[0] == run_id)
+    row = html_runs(table)[run_id]
     assert row[1:3] == ["completed", "here"] and row[8] == "2/2"
-    heat = plot(api(client, "load_profile", run_id)[0]).data[0]
+    heat = plot(api(client, "load_profile", run_id, "val", True)[0]).data[0]
     assert heat.type == "heatmap" and list(heat.x) == ["0", "1", "2"]
     made = history.rows("SELECT iteration, skill, count(*) FROM examples WHERE run_id = ?"
                         " GROUP BY ALL ORDER BY ALL", [run_id])

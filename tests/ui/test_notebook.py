@@ -25,3 +25,11 @@ def test_each_helper_draws_from_a_history_file(generated_db):
 def test_an_empty_history_says_so(tmp_path):
     with pytest.raises(HistoryError, match="no runs"):
         notebook.heatmap(History(tmp_path / "empty.duckdb"))
+
+
+@pytest.mark.slow
+def test_a_chart_exports_to_png(generated_db, tmp_path):
+    pytest.importorskip("kaleido", reason="PNG export needs kaleido (pip install '.[export]')")
+    path = notebook.png(notebook.heatmap(generated_db, "gen-0001"), tmp_path / "heat.png", width=600)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000

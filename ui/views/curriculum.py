@@ -11,7 +11,10 @@ import pandas as pd
 
 from envs.history import summaries
 from ui import charts
-from ui.handlers import Deps, On, Shared, follow_run
+from envs.history.queries import run_row
+from envs.level import Level
+from ui.handlers import Deps, On, Shared, follow_run, human
+from ui.views.runs import NO_SUBSKILLS
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,32 +24,47 @@ class CurriculumView:
     qc: gr.Plot
     forest: gr.Plot
     forest_table: gr.Dataframe
+    forest_note: gr.Markdown
 
 
 def build() -> CurriculumView:
     allocations = gr.Plot(label="Allocations")
     plans = gr.Dataframe(label="The teacher's reasoning per iteration", interactive=False,
-                         wrap=True, max_height=320)
+                         wrap=True, max_height=320, elem_id="plans-table")
     with gr.Row():
         qc = gr.Plot(label="QC yield")
-        forest = gr.Plot(label="Skill-Tree forest")
-    forest_table = gr.Dataframe(label="Subskills: allocations and rewards", interactive=False)
-    return CurriculumView(allocations, plans, qc, forest, forest_table)
+        forest = gr.Plot(label="Skill-Tree forest", visible=False)
+    forest_note = gr.Markdown()
+    forest_table = gr.Dataframe(label="Subskills: allocations and rewards", interactive=False,
+                                wrap=True, visible=False)
+    return CurriculumView(allocations, plans, qc, forest, forest_table, forest_note)
 
 
 def wire(view: CurriculumView, shared: Shared, on: On) -> None:
     follow_run(on, shared, load_curriculum, [shared.run],
-               [view.allocations, view.plans, view.qc, view.forest, view.forest_table],
-               "load_curriculum")
+               [view.allocations, view.plans, view.qc, view.forest, view.forest_table,
+                view.forest_note], "load_curriculum")
 
 
-def load_curriculum(deps: Deps, run_id: str | None
-                    ) -> tuple[Any, pd.DataFrame, Any, Any, pd.DataFrame]:
-    """Allocation bars, plans table, QC yield chart, forest chart and forest table."""
+def load_curriculum(deps: Deps, run_id: str | None) -> tuple[Any, ...]:
+    """Allocation bars, plans table, QC yield chart, and the forest chart and table (shown
+    only for a Skill-Tree run) with a line saying why a forest is missing."""
     if not run_id:
         blank = charts.empty("Curriculum", "pick a run")
-        return blank, pd.DataFrame(), blank, blank, pd.DataFrame()
+        hidden = gr.update(visible=False)
+        return blank, human(pd.DataFrame(), "pick a run"), blank, hidden, hidden, ""
     frames = summaries.curriculum(deps.history, run_id)
+    row = run_row(deps.history, run_id)
+    tree = row.get("level") == Level.SKILL_TREE.value
     forest = frames["forest"].round({"fresh_accuracy": 3, "reward": 4, "mean_reward": 4})
-    return (charts.allocation_bars(frames["allocations"]), frames["plans"],
-            charts.qc_yield(frames["yield"]), charts.skill_forest(frames["forest"]), forest)
+    note = ""
+    if tree and forest.empty and row.get("policy") in NO_SUBSKILLS:
+        note = (f"No subskills: the {row['policy']!r} policy plans whole skills, so this"
+                " Skill-Tree run grows none. A policy that plans subskills (explore-exploit,"
+                " alp, sec, frontier, llm) fills this forest.")
+    shown = tree and not forest.empty
+    return (charts.allocation_bars(frames["allocations"]),
+            human(frames["plans"], "no plans yet: iteration 0 only evaluates the student"),
+            charts.qc_yield(frames["yield"]),
+            gr.Plot(charts.skill_forest(frames["forest"]), visible=shown),
+            gr.Dataframe(human(forest), visible=shown), note)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from students.errors import ConfigError
 from envs.history import browse
-from ui.handlers import Deps, On, Shared, follow_run, markdown_table, require_run
+from ui.handlers import Deps, On, Shared, follow_run, human, markdown_table, require_run
 
 ALL = "all"
 VERDICTS = ("all", "kept", "rejected")
@@ -25,6 +25,8 @@ class DataView:
     verdict: gr.Radio
     search: gr.Textbox
     page: gr.Number
+    previous: gr.Button
+    next: gr.Button
     go: gr.Button
     summary: gr.Markdown
     table: gr.Dataframe
@@ -44,15 +46,19 @@ def build() -> DataView:
         skill = gr.Dropdown([ALL], value=ALL, label="Skill", allow_custom_value=True)
         verdict = gr.Radio(list(VERDICTS), value=ALL, label="QC verdict")
         search = gr.Textbox("", label="Search prompt, answer or reason")
-        page = gr.Number(0, label="Page", precision=0, minimum=0)
-    go = gr.Button("Search")
+    with gr.Row():
+        go = gr.Button("Search", variant="primary", scale=2)
+        previous = gr.Button("◀ Previous page", scale=1, size="sm")
+        page = gr.Number(1, label="Page", precision=0, minimum=1, scale=1, min_width=80)
+        next_ = gr.Button("Next page ▶", scale=1, size="sm")
     summary = gr.Markdown()
     table = gr.Dataframe(interactive=False, wrap=True, max_height=420)
     with gr.Row():
         call_iteration = gr.Number(label="Iteration", precision=0)
         call_seq = gr.Number(label="Example #", precision=0)
         call_go = gr.Button("Open teacher call")
-    return DataView(iteration, skill, verdict, search, page, go, summary, table, call_iteration,
+    return DataView(iteration, skill, verdict, search, page, previous, next_, go, summary, table,
+                    call_iteration,
                     call_seq, call_go, gr.Markdown())
 
 
@@ -60,10 +66,13 @@ def wire(view: DataView, shared: Shared, on: On, *, error_menus: list[gr.Dropdow
     """Menus follow the run (the Errors view's skill and iteration menus, ``error_menus``, too);
     every filter searches again; a row or the call form opens a teacher call."""
     menus = [view.skill, view.iteration, *error_menus]
-    follow_run(on, shared, fill_menus, [shared.run, *menus], menus, "fill_menus")
+    follow_run(on, shared, fill_menus, [shared.run, *menus], menus, "fill_menus",
+               tabs=("data", "errors"))
     query, out = [shared.run, *view.filters()], [view.table, view.summary]
     on(view.go.click, search_examples, query, out, "search_examples")
-    on(shared.run.change, search_examples, query, out, "search_examples_on_run")
+    follow_run(on, shared, search_examples, query, out, "search_examples_on_run")
+    on(view.previous.click, turn_page, [view.page, gr.State(-1)], [view.page], "previous_page")
+    on(view.next.click, turn_page, [view.page, gr.State(1)], [view.page], "next_page")
     on(view.search.submit, search_examples, query, out, "search_examples_on_enter")
     for name in ("iteration", "skill", "verdict", "page"):
         on(getattr(view, name).change, search_examples, query, out, f"search_examples_on_{name}")
@@ -81,15 +90,26 @@ def fill_menus(deps: Deps, run_id: str | None, data_skill: str | None = ALL,
     last = facets["last_iteration"]
     iterations = [str(i) for i in range(0 if last is None else last + 1)]
     skills = facets["skills"]
+    err_default = _most_wrong(deps, run_id, last) if skills and err_skill not in skills else None
 
     def keep(value: str | None, choices: list[str], default: str | None) -> str | None:
         return value if value in choices else default
 
     return (gr.Dropdown(choices=[ALL, *skills], value=keep(data_skill, [ALL, *skills], ALL)),
             gr.Dropdown(choices=[ALL, *iterations], value=keep(data_iteration, [ALL, *iterations], ALL)),
-            gr.Dropdown(choices=skills, value=keep(err_skill, skills, skills[0] if skills else None)),
+            gr.Dropdown(choices=skills, value=keep(err_skill, skills, err_default or (skills[0] if skills else None))),
             gr.Dropdown(choices=iterations,
                         value=keep(err_iteration, iterations, iterations[-1] if iterations else None)))
+
+
+def _most_wrong(deps: Deps, run_id: str, iteration: int | None) -> str | None:
+    """The skill with the most wrong val answers at ``iteration`` (the Errors view opens on
+    it, so its first table is not empty); None when every answer was right."""
+    matrix = browse.error_matrix(deps.history, run_id, "val")
+    if matrix.empty or iteration is None:
+        return None
+    at = matrix[(matrix.iteration == iteration) & (matrix.wrong > 0)]
+    return None if at.empty else str(at.sort_values("wrong", ascending=False, kind="stable").skill.iloc[0])
 
 
 def search_examples(deps: Deps, run_id: str | None, iteration: str | None, skill: str | None,
@@ -98,14 +118,26 @@ def search_examples(deps: Deps, run_id: str | None, iteration: str | None, skill
     run_id = require_run(run_id)
     if verdict not in VERDICTS:
         raise ConfigError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
-    page = max(0, int(page or 0))
+    page = max(1, int(page or 1))  # pages count from 1
     frame, total = browse.examples(
         deps.history, run_id, iteration=None if iteration in (None, "", ALL) else int(iteration),
         skill=None if skill in (None, "", ALL) else skill, verdict=verdict,
-        search=(text or "").strip(), page=page)
-    first = page * browse.PAGE
-    shown = f"{first + 1}–{first + len(frame)}" if len(frame) else "none"
-    return frame, f"{total} examples match; showing {shown}. Click a row to open its teacher call."
+        search=(text or "").strip(), page=page - 1)
+    pages = max(1, -(-total // browse.PAGE))
+    first = (page - 1) * browse.PAGE
+    if frame.empty:
+        why = ("no examples yet: iteration 0 only evaluates the student" if not total and
+               iteration in (None, "", ALL) and skill in (None, "", ALL) and not text
+               else "no example matches these filters" if not total
+               else f"page {page} is past the last page ({pages})")
+        return human(frame, why), f"{total:,} examples match. {why[:1].upper() + why[1:]}."
+    return (human(frame), f"{total:,} examples match; showing {first + 1:,}–{first + len(frame):,}"
+            f" (page {page} of {pages:,}). Click a row to open its teacher call.")
+
+
+def turn_page(deps: Deps, page: float | None, step: int) -> int:
+    """The previous or next page number (never below 1)."""
+    return max(1, int(page or 1) + int(step))
 
 
 def open_example(deps: Deps, run_id: str | None, evt: gr.SelectData) -> str:

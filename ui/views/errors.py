@@ -17,7 +17,7 @@ from envs.tasks.task import make
 from students.errors import CurriculabError
 from envs.history import browse
 from ui import charts
-from ui.handlers import Deps, On, Shared, follow_run, require_run
+from ui.handlers import Deps, On, Shared, follow_run, human, require_run
 
 SPLITS = ("val", "test")
 
@@ -46,12 +46,12 @@ def build() -> ErrorsView:
         iteration = gr.Dropdown([], label="Iteration", allow_custom_value=True)
         skill = gr.Dropdown([], label="Skill", allow_custom_value=True)
     table = gr.Dataframe(label="Wrong answers (click one for its history)", interactive=False,
-                         max_height=360)
+                         max_height=360, wrap=True)
     with gr.Row():
         item_id = gr.Textbox(label="Item id")
         item_go = gr.Button("Show its answers")
     item_head = gr.Markdown()
-    item_table = gr.Dataframe(label="Answers across iterations", interactive=False)
+    item_table = gr.Dataframe(label="Answers across iterations", interactive=False, wrap=True)
     return ErrorsView(split, plot, iteration, skill, table, item_id, item_go, item_head, item_table)
 
 
@@ -83,12 +83,14 @@ def list_wrong_answers(deps: Deps, run_id: str | None, split: str, iteration: st
     """The wrong answers of one skill at one iteration, with each item's prompt and answer."""
     run_id = require_run(run_id)
     if iteration in (None, "") or not skill:
-        return pd.DataFrame(columns=["item_id", "prompt", "reference", "prediction"])
+        return human(pd.DataFrame(), "pick an iteration and a skill")
     frame = browse.wrong_answers(deps.history, run_id, int(iteration), skill, split)
+    if frame.empty:
+        return human(frame, f"no wrong {split} answers for {skill} at iteration {iteration}")
     items = _items(deps, run_id, split)
     frame.insert(1, "prompt", [items[i].prompt if i in items else "" for i in frame.item_id])
-    frame.insert(2, "reference", [items[i].answer if i in items else "" for i in frame.item_id])
-    return frame
+    frame.insert(2, "right_answer", [items[i].answer if i in items else "" for i in frame.item_id])
+    return human(frame)
 
 
 def open_wrong_answer(deps: Deps, run_id: str | None, split: str,
@@ -108,7 +110,8 @@ def item_answers(deps: Deps, run_id: str | None, split: str,
     found = _items(deps, run_id, split).get(item_id)
     head = f"**{item_id}**" + (f": `{found.prompt}` → right answer `{found.answer}`" if found else "")
     right = int(frame.correct.sum()) if not frame.empty else 0
-    return f"{head} — right in {right} of {len(frame)} iterations", frame
+    return (f"{head} — right in {right} of {len(frame)} iterations",
+            human(frame, f"no answers recorded for item {item_id!r} on {split}"))
 
 
 def _items(deps: Deps, run_id: str, split: str) -> dict[str, Item]:
