@@ -10,10 +10,11 @@ keeping it needs rehearsal while they are taught. ``start`` is the competence af
 
 The student answers a prompt it was trained on from memory (so a unit with ``cap`` 0 is
 memorised but never generalises); any other prompt right with probability equal to its
-unit's competence, drawn from a hash of (seed, training call, prompt), so predictions are
-reproducible; its wrong answers are real wrong strings (the right one, altered). It knows no
-task: the world's ``key`` tells it a prompt's unit and right answer, and the environment's
-side fills the world in (``bind``). Thousands of iterations a second: no model, no tensors.
+unit's competence: a prompt's fixed uniform (a hash of seed and prompt) shifted by one per
+training state (a hash of seed and training call), modulo 1, so predictions are reproducible
+and each evaluation's right answers are drawn afresh. Its wrong answers are real wrong strings
+(the right one, altered). It knows no task: the world's ``key`` tells it a prompt's unit and
+right answer, and the environment's side fills the world in (``bind``). Thousands of iterations a second: no model, no tensors.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ class SimStudent:
         self.options = build(SimOptions, options, "student.options")
         self.world = World({}, lambda prompt: None)
         self._keys: dict[str, tuple[str, str] | None] = {}
+        self._draws: dict[str, float] = {}  # a fixed uniform per prompt
         self.reinit()
 
     def bind(self, world: World) -> None:
@@ -143,6 +145,7 @@ class SimStudent:
         """From memory, else right with probability equal to the unit's competence."""
         answers = []
         competence = {unit: self.competence(unit) for unit in self.world.laws}
+        offset = _uniform(self.options.seed, self._calls)  # this training state's draw
         for prompt in prompts:
             if prompt in self._memory:
                 answers.append(self._memory[prompt])
@@ -152,8 +155,8 @@ class SimStudent:
                 answers.append("?")
                 continue
             unit, right = found
-            draw = _uniform(self.options.seed, self._calls, prompt)
-            answers.append(right if draw < competence.get(unit, 0.0) else wrong(right))
+            draw = (self._draws.get(prompt) or self._draw(prompt)) + offset
+            answers.append(right if draw % 1.0 < competence.get(unit, 0.0) else wrong(right))
         return answers
 
     def reinit(self) -> None:
@@ -174,6 +177,10 @@ class SimStudent:
         except (OSError, ValueError) as e:
             raise StudentError(f"sim: cannot read checkpoint {path}: {e}") from e
         self._m, self._memory, self._calls = dict(state["m"]), dict(state["memory"]), int(state["calls"])
+
+    def _draw(self, prompt: str) -> float:
+        self._draws[prompt] = _uniform(self.options.seed, prompt)
+        return self._draws[prompt]
 
     def _key(self, prompt: str) -> tuple[str, str] | None:
         if prompt not in self._keys:

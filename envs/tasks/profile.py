@@ -10,9 +10,11 @@ prompt's skill and right answer.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from envs.records import Item, Skill
 from envs.tasks.arith import ArithTask, make_arith
@@ -44,19 +46,25 @@ class Challenge:
                 "budget": self.budget, "iterations": self.iterations}
 
 
+_WORLDS: WeakKeyDictionary[Any, World] = WeakKeyDictionary()
+
+
 def world_of(task: Any) -> World:
-    """The simulated world of a profile: its laws and its key (prompt -> skill, answer)."""
+    """The simulated world of a profile: its laws and its key (prompt -> skill, answer). One
+    world per task object, its key remembered, so runs that share a task read each prompt once."""
     laws = getattr(task, "laws", None)
     if laws is None:
         raise ConfigError(f"the sim student needs a challenge profile (a task with a simulated "
                           f"world); task {getattr(task, 'id', task)!r} has none")
+    if task not in _WORLDS:
+        @functools.cache
+        def key(prompt: str) -> tuple[str, str] | None:
+            skill = task.skill_of(prompt)
+            answer = None if skill is None else task.oracle(skill, prompt)
+            return None if answer is None else (skill, answer)
 
-    def key(prompt: str) -> tuple[str, str] | None:
-        skill = task.skill_of(prompt)
-        answer = None if skill is None else task.oracle(skill, prompt)
-        return None if answer is None else (skill, answer)
-
-    return World(dict(laws), key)
+        _WORLDS[task] = World(dict(laws), key)
+    return _WORLDS[task]
 
 
 class ProfileTask(ArithTask):
