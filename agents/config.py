@@ -23,7 +23,7 @@ from agents.toml_writer import dumps
 from envs.environment import EnvConfig
 from envs.level import Level
 from students.errors import ConfigError
-from students.options import Checked, at_least, build
+from students.options import Checked, build, fail, within
 
 @dataclass(frozen=True, slots=True)
 class TaskConfig(Checked):
@@ -46,7 +46,8 @@ class TeacherConfig(Checked):
     policy: str = "weakest"
     engine: str = "procedural"
     level: Level = Level.SKILL_LIST
-    budget: int = field(default=1000, metadata=at_least(1))  # examples per iteration
+    # examples per iteration; a million is far more than a run can train on between evaluations
+    budget: int = field(default=1000, metadata=within(1, 1_000_000))
     policy_options: dict[str, Any] = field(default_factory=dict)
     engine_options: dict[str, Any] = field(default_factory=dict)
 
@@ -60,14 +61,19 @@ class RunConfig(Checked):
     teacher: TeacherConfig = field(default_factory=TeacherConfig)
     env: EnvConfig = field(default_factory=EnvConfig)  # regime, quality checks, what is shown
     llm: LLMConfig = field(default_factory=LLMConfig)  # used by the llm policy and engine
-    iterations: int = field(default=6, metadata=at_least(1))
-    seed: int = 0
+    iterations: int = field(default=6, metadata=within(1, 100_000))
+    seed: int = field(default=0, metadata=within(0, 2**31 - 1))  # what every seeded library takes
     checkpoint_dir: str = "runs"
     # modules imported before the run (and its resume), so that the tasks, students,
     # policies and engines they register can be named
     plugins: tuple[str, ...] = ()
 
     WHERE = ""
+
+    def __post_init__(self) -> None:
+        Checked.__post_init__(self)
+        if not self.checkpoint_dir.strip():
+            raise fail(self.WHERE, "checkpoint_dir", self.checkpoint_dir, "a folder path")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (what the history stores); ``from_dict`` reads it back."""
@@ -88,10 +94,17 @@ class RunConfig(Checked):
     def from_file(cls, path: str | Path) -> RunConfig:
         """Read a ``.toml`` or ``.json`` config file."""
         path = Path(path)
+        if path.suffix not in (".toml", ".json"):
+            raise ConfigError(f"config file {path}: expected a .toml or .json file")
         try:
-            text = path.read_text()
+            raw = path.read_bytes()
         except OSError as e:
             raise ConfigError(f"cannot read config file {path}: {e.strerror}") from e
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"config file {path} is not UTF-8 text (byte {e.start} is"
+                              f" {raw[e.start]:#04x})") from e
         try:
             data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as e:

@@ -10,6 +10,7 @@ numbers as an uninterrupted run (every random draw comes from ``derive_seed``).
 from __future__ import annotations
 
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from envs.history.queries import (forest_nodes, kept_examples, last_iteration, p
                            policy_state, profile, run_row)
 from envs.records import Observation, Plan, SkillProfile
 from envs.history.clock import utcnow
+from envs.history.liveness import ensure_idle
 from envs.history.runlog import IterationRecord, RunLog, new_run_id
 from envs.tasks.task import SPLIT_NAMES, make
 from envs.tasks.profile import world_of
@@ -89,6 +91,7 @@ def start_run(config: RunConfig, history: History, *, progress: bool = True,
                "checkpoint_dir": str(checkpoints)}
     llm = _llm(config, history, run_id)
     session = _session(config, None, checkpoints, progress, llm)  # fail on bad ids before recording
+    _writable(checkpoints)
     session.log = RunLog.create(history, run_id, config=_stored(config), summary=summary,
                                 versions=package_versions())
     return _guarded(session, lambda: _begin(session, progress, steer, stop))
@@ -100,13 +103,19 @@ def resume_run(run_id: str, history: History, *, progress: bool = True,
     row = run_row(history, run_id)
     if row["status"] == "completed":
         raise ConfigError(f"run {run_id} is already completed; nothing to resume")
+    ensure_idle(history, run_id, row)  # fail fast; the claim below settles it atomically
     config = RunConfig.from_dict(row["config"])
     load_plugins(config.plugins)  # the plug-ins the run recorded, before any id is built
     session = _session(config, RunLog(history, run_id), Path(row["checkpoint_dir"]), progress,
                        _llm(config, history, run_id))
     last = last_iteration(history, run_id)
+    try:  # refused while another process runs it, before anything of the run is touched
+        session.log.claim(f"resumed after iteration {last}")
+    except BaseException:
+        if session.llm is not None:
+            session.llm.close()
+        raise
     session.log.drop_after(-1 if last is None else last)
-    session.log.set_status("running", f"resumed after iteration {last}")
     if last is None:
         return _guarded(session, lambda: _begin(session, progress, steer, stop))
     return _guarded(session, lambda: _continue(session, last, progress, steer, stop))
@@ -174,6 +183,7 @@ def _guarded(session: Session, body: Callable[[], RunSummary]) -> RunSummary:
         session.log.set_status("failed", f"{type(e).__name__}: {e}")
         raise
     finally:
+        session.log.close()
         if session.llm is not None:
             session.llm.close()
 
@@ -267,6 +277,18 @@ def _save_and_record(session: Session, record: IterationRecord) -> None:
     old = _checkpoint(session, record.iteration - 2)
     if record.iteration >= 2 and old.exists():  # keep the last two: resume needs only the last
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _writable(folder: Path) -> None:
+    """Make the run's checkpoint folder now: a path that cannot hold checkpoints (a file, a
+    folder without write access) fails before the run is recorded, not after its warm-up."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise ConfigError(f"checkpoint folder {folder} cannot be written:"
+                          f" {e.strerror or e}") from e
 
 
 def _checkpoint(session: Session, iteration: int) -> Path:

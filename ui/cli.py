@@ -77,7 +77,7 @@ def _run_flags(run: argparse.ArgumentParser, db: dict) -> None:
                      help=f"teaching iterations (default {d.iterations})")
     run.add_argument("--budget", type=_positive,
                      help=f"examples per iteration (default {d.teacher.budget})")
-    run.add_argument("--seed", type=int, help=f"run seed (default {d.seed})")
+    run.add_argument("--seed", type=_seed, help=f"run seed (default {d.seed})")
     run.add_argument("--checkpoints",
                      help=f"folder for student checkpoints (default ./{d.checkpoint_dir})")
     run.add_argument("--data", metavar="FILE",
@@ -97,7 +97,7 @@ def _ui_flags(app: argparse.ArgumentParser, db: dict) -> None:
     app.add_argument("--host", default="127.0.0.1",
                      help="address to bind (default 127.0.0.1; any other needs "
                           "CURRICULAB_UI_USER and CURRICULAB_UI_PASSWORD)")
-    app.add_argument("--port", type=_positive, default=7860, help="port (default 7860)")
+    app.add_argument("--port", type=_port, default=7860, help="port (default 7860)")
     app.add_argument("--no-browser", action="store_true", help="do not open a browser window")
     app.add_argument("--share", action="store_true",
                      help="a public link (needs CURRICULAB_UI_USER and CURRICULAB_UI_PASSWORD)")
@@ -124,12 +124,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return (getattr(args, "handler", None) or commands.HANDLERS[args.command])(args)
-    except CurriculabError as e:
-        print(f"curriculab: error: {e}", file=sys.stderr)
+    except CurriculabError as e:  # one line, whatever a wrapped library's message holds
+        print(f"curriculab: error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("curriculab: interrupted", file=sys.stderr)
         return 130
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < 2**31:
+        raise argparse.ArgumentTypeError(f"expected a seed from 0 to {2**31 - 1}, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {value}")
+    return value
 
 
 def _positive(text: str) -> int:

@@ -39,6 +39,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(skills_table(report["skills"]))
     _print_alerts(report)
     _print_overhead(report)
+    _print_llm(_llm_usage(history, summary.run_id))
     print(f"details: curriculab show {summary.run_id} --db {args.db}")
     return 0
 
@@ -121,6 +122,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     report = run_report(History(args.db), args.run_id)
+    report["llm"] = _llm_usage(History(args.db), args.run_id)  # None without LLM calls
     if args.json:
         print(json.dumps(report, indent=2, default=str))
         return 0
@@ -135,7 +137,22 @@ def cmd_show(args: argparse.Namespace) -> int:
     _print_yields(report)
     _print_alerts(report)
     _print_overhead(report)
+    _print_llm(report["llm"])
     return 0
+
+
+def _llm_usage(history: History, run_id: str) -> dict | None:
+    from envs.history.llm_usage import llm_usage
+
+    return llm_usage(history, run_id)
+
+
+def _print_llm(usage: dict | None) -> None:
+    """The run's LLM account: calls, failures by kind, replays, tokens, usable shares."""
+    from ui.llm_account import lines
+
+    if usage:
+        print("\n" + "\n".join(lines(usage)))
 
 
 def _print_yields(report: dict) -> None:

@@ -18,14 +18,12 @@ from pathlib import Path
 from agents.config import RunConfig
 from agents.runner import resume_run, start_run
 from envs.history import History
-from envs.history.clock import utcnow
 from envs.history.controls import StopWatcher, request_stop
-from envs.history.queries import is_recorded, mean_iteration_seconds, run_row
+from envs.history.liveness import ensure_idle
+from envs.history.queries import is_recorded, run_row
 from envs.history.runlog import RunLog, new_run_id
 from envs.records import Observation, Plan
 from students.errors import ConfigError, CurriculabError
-
-STALE_S = 120.0  # a "running" run silent this long (and longer than 3 iterations) is presumed dead
 
 
 class StopRequested(KeyboardInterrupt):
@@ -88,9 +86,7 @@ class Launcher:
         row = run_row(self.history, run_id)
         if row["status"] == "completed":
             raise ConfigError(f"run {run_id} is already completed; nothing to resume")
-        if row["status"] == "running" and not self._stale(row):
-            raise ConfigError(f"run {run_id} is running in another process (heartbeat "
-                              f"{_age(row['heartbeat_at']):.0f} s ago); stop it before resuming")
+        ensure_idle(self.history, run_id, row)
         self._launch(run_id, steer, lambda stop, cb: resume_run(
             run_id, self.history, progress=False, steer=cb, stop=stop))
         return run_id
@@ -204,15 +200,3 @@ class Launcher:
                 raise ConfigError(job.error or f"run {run_id} ended before it was recorded")
             time.sleep(0.05)
         raise ConfigError(f"run {run_id} was not recorded within {wait_s:.0f} s")
-
-    def _stale(self, row: dict) -> bool:
-        mean = mean_iteration_seconds(self.history, row["run_id"])
-        return _age(row["heartbeat_at"]) > max(STALE_S, 3 * mean)
-
-
-def _age(moment) -> float:
-    """Seconds since a recorded (UTC, naive) timestamp; infinite when there is none."""
-    if moment is None or moment != moment:
-        return float("inf")
-    return (utcnow() - moment.to_pydatetime().replace(tzinfo=None)).total_seconds() \
-        if hasattr(moment, "to_pydatetime") else (utcnow() - moment).total_seconds()

@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from envs.history.migrations import migrate, pending
+from envs.history.migrations import MIGRATIONS, foreign, migrate, newer, pending
 from students.errors import CurriculabError
 
 
@@ -158,6 +158,16 @@ class History:
                 con.close()
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
+        ahead = newer(con)
+        if ahead:
+            raise HistoryError(
+                f"history {self.path} was written by a newer Curriculab (schema migration"
+                f" {ahead[-1]}; this version knows up to {MIGRATIONS[-1][0]}): upgrade"
+                f" Curriculab to write into it")
+        tables = foreign(con)
+        if tables:
+            raise HistoryError(f"{self.path} is a DuckDB database but not a Curriculab history"
+                               f" (it has tables {', '.join(tables[:5])}); give another --db file")
         con.execute("BEGIN TRANSACTION")
         try:
             migrate(con)
@@ -174,7 +184,8 @@ class History:
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short read-only connection (migrating first when the file is old or missing)."""
+        """A short read-only connection (migrating first when the file is old); HistoryError
+        when the file does not exist."""
         if not self._checked and self._stale():
             self.ensure()
         with _gate(self.path).read(), self._attached() as con:
@@ -184,8 +195,8 @@ class History:
                 raise HistoryError(f"history read failed ({self.path}): {e}") from e
 
     def _stale(self) -> bool:
-        if not self.path.exists():
-            return True
+        if not self.path.exists():  # a read never creates a file (`show` of a mistyped --db)
+            raise HistoryError(f"no history at {self.path}")
         with _gate(self.path).read(), self._attached() as con:
             try:
                 self._checked = not pending(con)

@@ -43,6 +43,25 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
+def newer(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Migrations recorded in the file that this version does not know: the file was written
+    by a newer Curriculab, which this one must not write into."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "_migrations" not in tables:
+        return []
+    known = {number for number, _, _ in MIGRATIONS}
+    return sorted(row[0] for row in con.execute("SELECT number FROM _migrations").fetchall()
+                  if row[0] not in known)
+
+
+def foreign(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Tables of a DuckDB file that is not a history (no ``_migrations``): migrating it would
+    write this project's tables into someone else's database."""
+    tables = sorted(r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall())
+    return [] if "_migrations" in tables else tables
+
+
 def pending(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the file lacks a migration this version knows (read-only check)."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -253,3 +272,43 @@ def _m007_llm_capabilities(con: duckdb.DuckDBPyConnection) -> None:
     for column in ("base_url VARCHAR", "feature VARCHAR", "raw VARCHAR"):
         con.execute(f"ALTER TABLE llm_calls ADD COLUMN {column}")
     con.execute("ALTER TABLE llm_cache ADD COLUMN base_url VARCHAR")
+
+
+# Per-iteration tables and the columns that name one row: a run's iteration is recorded once,
+# so writing it again (two processes on one run) fails as a whole instead of doubling rows.
+# A NULL subskill (the skill as a whole) counts as one value.
+ITERATION_KEYS = {
+    "iterations": ("run_id", "iteration"),
+    "plans": ("run_id", "iteration"),
+    "skill_scores": ("run_id", "iteration", "split", "skill"),
+    "answers": ("run_id", "iteration", "split", "item_id"),
+    "examples": ("run_id", "iteration", "seq"),
+    "allocations": ("run_id", "iteration", "skill", "subskill"),
+    "yields": ("run_id", "iteration", "skill", "subskill"),
+    "alerts": ("run_id", "iteration", "skill"),
+    "forest": ("run_id", "iteration", "seq"),
+}
+
+
+@migration(5, "keys: one row per run, iteration and item in every per-iteration table; run owners")
+def _m005_keys(con: duckdb.DuckDBPyConnection) -> None:
+    # The host and process id running a run: on the same host, a dead process frees the
+    # run at once, without waiting for its heartbeat to go stale.
+    con.execute("ALTER TABLE runs ADD COLUMN host VARCHAR")
+    con.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
+    # A history written before the keys may hold an iteration twice (a run resumed while its
+    # first process still ran): the copy written first stays, row by row in insertion order.
+    # (Rewritten rather than deleted from: DuckDB builds an index in the transaction of a
+    # DELETE from the rows before it.)
+    for table, key in ITERATION_KEYS.items():
+        columns = ", ".join(f'"{c}"' for c in key)
+        doubled = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY {columns}"
+                              f" HAVING count(*) > 1)").fetchone()[0]
+        if doubled:
+            con.execute(f"""
+                CREATE OR REPLACE TABLE {table} AS SELECT * EXCLUDE (k, r) FROM (
+                    SELECT *, rowid AS r,
+                           row_number() OVER (PARTITION BY {columns} ORDER BY rowid) AS k
+                    FROM {table}) WHERE k = 1 ORDER BY r""")
+        indexed = ", ".join(f"coalesce(\"{c}\", '')" if c == "subskill" else f'"{c}"' for c in key)
+        con.execute(f"CREATE UNIQUE INDEX {table}_key ON {table} ({indexed})")

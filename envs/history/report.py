@@ -7,6 +7,7 @@ from typing import Any
 
 from envs.alerts import summarise_alerts
 from envs.history.database import History
+from envs.history.liveness import shown_status
 from envs.history.queries import alerts, iterations, rejections, run_row, skill_scores, yields
 
 CORE_PHASES = ("evaluate", "train", "generate")
@@ -16,6 +17,7 @@ def run_report(history: History, run_id: str) -> dict[str, Any]:
     """A JSON-able report of one run (what ``curriculab show --json`` prints)."""
     row = run_row(history, run_id)
     its, scores = iterations(history, run_id), skill_scores(history, run_id)
+    row["status"] = shown_status(row, its[its.iteration > 0].t_total.mean() if len(its) else None)
     series = []
     for _, it in its.iterrows():
         at = scores[scores.iteration == it.iteration]
@@ -71,11 +73,17 @@ def skill_table(series: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def overhead(its) -> dict[str, float] | None:
-    """Wall time outside evaluate, train and generate, as seconds and a fraction of the run."""
+    """Time inside the iterations but outside evaluate, train and generate, as seconds and a
+    fraction of the time inside them.
+
+    Summed iteration by iteration: a resumed run's pause between its kill and its resume is
+    no time of the loop, and iterations that overlap (two processes wrote one run, in a
+    history from before that was refused) must not make it negative."""
     if its.empty:
         return None
-    wall = (its.ended_at.max() - its.started_at.min()).total_seconds()
-    core = float(sum(its[f"t_{p}"].sum() for p in CORE_PHASES))
+    core_each = sum(its[f"t_{p}"].fillna(0.0) for p in CORE_PHASES)
+    wall = float(its.t_total.fillna(0.0).sum())
+    core = float(core_each.clip(upper=its.t_total.fillna(0.0)).sum())
     return {"wall_s": round(wall, 3), "core_s": round(core, 3),
             "overhead_s": round(wall - core, 3),
             "overhead_fraction": round((wall - core) / wall, 4) if wall > 0 else 0.0}

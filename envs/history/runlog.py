@@ -20,9 +20,10 @@ import pandas as pd
 
 from envs.history.clock import utcnow
 from envs.history.database import History, insert_frame
+from envs.history.liveness import BEAT_S, busy_error, is_alive, owner
 from envs.records import Alert, Plan, SkillProfile, Subskill, Verdict
 from students.base import TrainReport
-from students.errors import CurriculabError
+from students.errors import ConfigError, CurriculabError
 
 PHASES = ("evaluate", "plan", "generate", "check", "train")
 # Tables with run_id and iteration that a resume keeps whole: every attempt at an LLM call was
@@ -71,19 +72,48 @@ class RunLog:
     def __init__(self, history: History, run_id: str) -> None:
         self.history, self.run_id = history, run_id
         self._phases = _PhaseWriter(self._write_phase)
+        self._beat = _Heartbeat(self._write_beat)
 
     @classmethod
     def create(cls, history: History, run_id: str, *, config: Mapping[str, Any],
                summary: Mapping[str, Any], versions: Mapping[str, str]) -> RunLog:
         """Insert the run row; ``summary`` holds task, level, policy, engine, student, seed,
         iterations, budget and checkpoint_dir."""
-        columns = ["run_id", "status", "config", "versions", "created_at", "updated_at", *summary]
+        columns = ["run_id", "status", "config", "versions", "created_at", "updated_at",
+                   "heartbeat_at", "host", "pid", *summary]
         values = [run_id, "running", json.dumps(config), json.dumps(versions), utcnow(), utcnow(),
-                  *summary.values()]
+                  utcnow(), *owner(), *summary.values()]
         marks = ", ".join("?" for _ in columns)
         with history.transaction() as con:
             con.execute(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({marks})", values)
-        return cls(history, run_id)
+        log = cls(history, run_id)
+        log._beat.start()
+        return log
+
+    def claim(self, message: str) -> None:
+        """Mark the run running again (a resume), refusing, in the same transaction, a run
+        whose process is still alive: two processes never write one run."""
+        with self.history.transaction() as con:
+            names = ("status", "heartbeat_at", "updated_at", "created_at", "host", "pid")
+            found = con.execute(f"SELECT {', '.join(names)} FROM runs WHERE run_id = ?",
+                                [self.run_id]).fetchone()
+            mean = con.execute("SELECT avg(t_total) FROM iterations WHERE run_id = ?"
+                               " AND iteration > 0", [self.run_id]).fetchone()[0]
+            if found is None:
+                raise ConfigError(f"no run {self.run_id!r} in {self.history.path}")
+            row = dict(zip(names, found))
+            if is_alive(row, mean):
+                raise busy_error(self.run_id, row)
+            con.execute(
+                "UPDATE runs SET status = 'running', message = ?, updated_at = ?, heartbeat_at = ?,"
+                " host = ?, pid = ? WHERE run_id = ?",
+                [message, utcnow(), utcnow(), *owner(), self.run_id])
+        self._beat.start()
+
+    def close(self) -> None:
+        """Stop beating the heartbeat (the run has ended, in whatever status)."""
+        self._beat.stop()
+
 
     def set_status(self, status: str, message: str | None = None) -> None:
         with self.history.transaction() as con:
@@ -107,6 +137,13 @@ class RunLog:
         with self.history.transaction() as con:
             con.execute("UPDATE runs SET phase = ?, phase_iteration = ?, phase_progress = ?,"
                         " heartbeat_at = ? WHERE run_id = ?", values)
+
+    def _write_beat(self) -> bool:
+        """The heartbeat, while the run is recorded as running; False once it is not."""
+        with self.history.transaction() as con:
+            changed = con.execute("UPDATE runs SET heartbeat_at = ? WHERE run_id = ?"
+                                  " AND status = 'running'", [utcnow(), self.run_id]).fetchone()
+        return bool(changed and changed[0])
 
     def drop_after(self, iteration: int) -> None:
         """Remove any rows past ``iteration`` (a resume starts from a clean boundary)."""
@@ -259,3 +296,30 @@ class _PhaseWriter:
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
+
+
+class _Heartbeat:
+    """A daemon thread that writes the run's heartbeat every ``BEAT_S`` seconds, so that a
+    long phase (a big student's training) never reads as a dead process; it ends with
+    ``stop``, once the run is no longer recorded as running, or with the process."""
+
+    def __init__(self, beat) -> None:
+        self._beat = beat
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+
+    def _run(self) -> None:
+        while not self._done.wait(BEAT_S):
+            try:
+                if not self._beat():
+                    return
+            except CurriculabError:  # the file is busy or gone: the next beat tries again
+                continue

@@ -234,6 +234,14 @@ def compare(history: History, run_ids: Sequence[str]) -> dict[str, pd.DataFrame]
 
 
 # -- 9. cost ---------------------------------------------------------------------------------
+# what a run paid for: cache replays were not sent, so their tokens and dollars are no spending
+PAID = """coalesce(sum(tokens_in) FILTER (WHERE NOT cache_hit), 0)::BIGINT AS tokens_in,
+                   coalesce(sum(tokens_out) FILTER (WHERE NOT cache_hit), 0)::BIGINT AS tokens_out,
+                   sum(cost_usd) FILTER (WHERE NOT cache_hit) AS cost_usd,
+                   count(*) FILTER (WHERE NOT cache_hit)::INTEGER AS calls,
+                   count(*) FILTER (WHERE cache_hit)::INTEGER AS replays"""
+
+
 def cost(history: History, run_id: str) -> dict[str, Any]:
     """Tokens and dollars per iteration and per skill, and the accuracy gained (start -> end).
 
@@ -247,16 +255,14 @@ def cost(history: History, run_id: str) -> dict[str, Any]:
         if not has_table(history, con, "llm_calls"):
             return {"llm": False, "per_iteration": empty, "per_skill": empty, "gain": gain,
                     "test_start": means[0], "test_end": means[1]}
-        per_iteration = fetch(con, """
-            SELECT iteration, sum(tokens_in)::BIGINT AS tokens_in, sum(tokens_out)::BIGINT AS tokens_out,
-                   sum(cost_usd) AS cost_usd, count(*)::INTEGER AS calls
+        per_iteration = fetch(con, f"""
+            SELECT iteration, {PAID}
             FROM llm_calls WHERE run_id = ? GROUP BY iteration ORDER BY iteration""", [run_id])
-        per_skill = fetch(con, """
+        per_skill = fetch(con, f"""
             WITH made AS (SELECT call_id, any_value(skill) AS skill FROM examples
                           WHERE run_id = ? AND call_id IS NOT NULL GROUP BY call_id)
             SELECT coalesce(made.skill, '(' || coalesce(l.role, 'other') || ')') AS skill,
-                   sum(tokens_in)::BIGINT AS tokens_in, sum(tokens_out)::BIGINT AS tokens_out,
-                   sum(cost_usd) AS cost_usd, count(*)::INTEGER AS calls
+                   {PAID}
             FROM llm_calls l LEFT JOIN made USING (call_id) WHERE l.run_id = ?
             GROUP BY 1 ORDER BY 1""", [run_id, run_id])
     return {"llm": not per_iteration.empty, "per_iteration": per_iteration, "per_skill": per_skill,

@@ -7,6 +7,7 @@ Every problem is a DataError naming the file, the line (or Parquet row) and the 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -75,24 +76,37 @@ def _cell(path: Path, where: str, column: str, value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
+def _text(path: Path) -> str:
+    """The file's text: UTF-8, with or without a byte-order mark (spreadsheets write one)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DataError(f"{path}: cannot read it ({e.strerror or e})") from e
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise DataError(f"{path} line {line}: not UTF-8 text (byte {raw[e.start]:#04x});"
+                        f" save the file as UTF-8") from e
+
+
 def _jsonl(path: Path) -> Iterator[Row]:
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise DataError(f"{path} line {n}, column {e.colno}: not valid JSON ({e.msg})") from e
-            if not isinstance(data, dict):
-                raise DataError(f"{path} line {n}: expected a JSON object, got "
-                                f"{type(data).__name__}")
-            yield Row(f"line {n}", f"L{n}",
-                      {k: _cell(path, f"line {n}", k, v) for k, v in data.items()})
+    for n, line in enumerate(_text(path).split("\n"), start=1):  # as the file has them
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{path} line {n}, column {e.colno}: not valid JSON ({e.msg})") from e
+        if not isinstance(data, dict):
+            raise DataError(f"{path} line {n}: expected a JSON object, got "
+                            f"{type(data).__name__}")
+        yield Row(f"line {n}", f"L{n}",
+                  {k: _cell(path, f"line {n}", k, v) for k, v in data.items()})
 
 
 def _csv(path: Path) -> Iterator[Row]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with io.StringIO(_text(path), newline="") as f:
         reader = csv.DictReader(f)
         try:
             for record in reader:

@@ -63,6 +63,9 @@ def test_ill_typed_options_and_config_files_are_one_line_and_exit_2(tmp_path, ar
 
 
 def test_show_unknown_run_is_exit_2(tmp_path):
+    from envs.history import History
+
+    History(tmp_path / "h.duckdb").ensure()
     proc = run_cli("show", "run-nope", "--db", str(tmp_path / "h.duckdb"))
     assert proc.returncode == 2 and "no run 'run-nope'" in proc.stderr
 

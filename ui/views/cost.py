@@ -1,5 +1,7 @@
-"""View 9, Cost: tokens and dollars per iteration and per skill, and dollars per point of
-accuracy gained ("no LLM" for algorithmic teachers)."""
+"""View 9, Cost: tokens and dollars per iteration and per skill, dollars per point of
+accuracy gained ("no LLM" for algorithmic teachers), and how much of the teacher's output was
+usable: plans, calls that gave a kept example, examples kept, fallback plans. Cache replays
+were not sent: they are counted apart, never as spending."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import gradio as gr
 import pandas as pd
 
 from envs.history import summaries
-from ui import charts
+from envs.history.llm_usage import llm_usage
+from ui import charts, llm_account
 from ui.handlers import Deps, On, Shared, follow_run, missing, pct
 
 NO_LLM = "no LLM"
@@ -48,7 +51,9 @@ def load_cost(deps: Deps, run_id: str | None) -> tuple[str, Any, Any, pd.DataFra
         blank = charts.empty("Cost", NO_LLM)
         return (f"**{NO_LLM}**: this run's teacher is algorithmic, so it made no LLM calls and"
                 " cost nothing in tokens.", blank, blank, pd.DataFrame({"cost": [NO_LLM]}))
-    return (summary(found), charts.cost_per_iteration(found["per_iteration"]),
+    usage = llm_usage(deps.history, run_id)
+    text = summary(found) + ("\n\n" + llm_account.markdown(usage) if usage else "")
+    return (text, charts.cost_per_iteration(found["per_iteration"]),
             charts.cost_per_skill(found["per_skill"]), skill_table(found))
 
 
@@ -65,7 +70,9 @@ def per_point(dollars: float, start: float | None, end: float | None) -> str:
 def summary(found: dict[str, Any]) -> str:
     its = found["per_iteration"]
     dollars = float(its.cost_usd.sum())
-    return (f"**{int(its.calls.sum())} LLM calls**, {int(its.tokens_in.sum()):,} input and "
+    replays = int(its.replays.sum()) if "replays" in its else 0
+    return (f"**{int(its.calls.sum())} LLM calls sent** ({replays} cache replays, not paid),"
+            f" {int(its.tokens_in.sum()):,} input and "
             f"{int(its.tokens_out.sum()):,} output tokens, **${dollars:.4f}**. Mean test accuracy "
             f"{pct(found['test_start'])} → {pct(found['test_end'])}: "
             f"**{per_point(dollars, found['test_start'], found['test_end'])}**.")
