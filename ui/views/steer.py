@@ -1,7 +1,13 @@
 """View 8, Steer: a plan waiting for approval, shown as an editable table.
 
-Approving continues the run with the edited plan, recorded with ``edited_by = "person"``;
-the teacher's own counts and the person's notes are kept in the plan's values.
+Each row is a skill's count, or at the Skill-Tree level a subskill's; there a skill's row
+with an empty subskill is the share its own generator makes (the setting of its val and
+test items), so the table always adds up to the plan. Its total is shown against the run's
+budget, and a total over the budget is refused unless the person ticks the box that allows
+it. Approving continues the run: with the teacher's plan unchanged when the counts are
+unchanged (notes, if any, are added to it), else with the edited plan, recorded with
+``edited_by = "person"``; the teacher's own counts and the person's notes are kept in the
+plan's values. A new plan starts with an empty notes box.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from envs.history.queries import run_row
 from envs.records import Plan
-from students.errors import ConfigError
+from students.errors import ConfigError, CurriculabError
 from ui.handlers import Deps, On, Shared, missing
 from ui.launcher import PendingPlan
 
@@ -28,6 +35,7 @@ class SteerView:
     table: gr.Dataframe
     notes: gr.Textbox
     key: gr.Textbox  # run@iteration of the plan in the table
+    over_budget: gr.Checkbox
     approve: gr.Button
     message: gr.Markdown
 
@@ -39,15 +47,18 @@ def build() -> SteerView:
                          datatype=["str", "str", "number"], elem_id="steer-table")
     notes = gr.Textbox(label="Notes (recorded with the plan)")
     key = gr.Textbox(label="Waiting run", interactive=False)
+    over_budget = gr.Checkbox(False, label="Allow a total over the run's budget")
     approve = gr.Button("Approve plan", variant="primary")
-    return SteerView(status, reasoning, table, notes, key, approve, gr.Markdown())
+    return SteerView(status, reasoning, table, notes, key, over_budget, approve, gr.Markdown())
 
 
 def wire(view: SteerView, shared: Shared, on: On) -> None:
     on(shared.steer_timer.tick, poll_steer, [view.key],
        [view.status, view.table, view.reasoning, view.key], "poll_steer", trigger_mode="once")
-    on(view.approve.click, approve_plan, [view.key, view.table, view.notes], [view.message],
-       "approve_plan")
+    # the key changes when another plan is loaded (or none waits): its notes start empty
+    on(view.key.change, new_plan_form, [], [view.notes, view.over_budget], "new_plan_form")
+    on(view.approve.click, approve_plan, [view.key, view.table, view.notes, view.over_budget],
+       [view.message], "approve_plan")
 
 
 def poll_steer(deps: Deps, loaded: str | None) -> tuple[str, Any, Any, str]:
@@ -61,37 +72,71 @@ def poll_steer(deps: Deps, loaded: str | None) -> tuple[str, Any, Any, str]:
             return _idle(), pd.DataFrame(columns=COLUMNS), "", ""
         return _idle(), gr.skip(), gr.skip(), ""
     slot = min(pending.values(), key=lambda s: s.run_id)
-    status = (f"**{slot.run_id}** waits for approval of its plan for iteration {slot.iteration}"
-              f" ({slot.plan.total} examples). Edit the counts, add notes, then approve."
-              + (f" ({len(pending) - 1} more run(s) waiting.)" if len(pending) > 1 else ""))
+    status = waiting_status(slot, budget_of(deps, slot.run_id))
+    if len(pending) > 1:
+        status += f" ({len(pending) - 1} more run(s) waiting.)"
     if _key(slot) == loaded:
         return status, gr.skip(), gr.skip(), loaded
     return status, plan_table(slot.plan), f"**Teacher's reasoning:** {slot.plan.reasoning}", _key(slot)
 
 
-def approve_plan(deps: Deps, key: str | None, table: pd.DataFrame | None, notes: str) -> str:
-    """Continue the waiting run with the edited plan."""
+def new_plan_form(deps: Deps) -> tuple[str, bool]:
+    """Empty notes and an unticked over-budget box for the plan just loaded."""
+    return "", False
+
+
+def waiting_status(slot: PendingPlan, budget: int | None) -> str:
+    """The line above the table: whose plan waits, and its total against the budget."""
+    against = f" of a budget of {budget}" if budget is not None else ""
+    return (f"**{slot.run_id}** waits for approval of its plan for iteration {slot.iteration}"
+            f": **{slot.plan.total} examples{against}**. Edit the counts, add notes, then approve.")
+
+
+def approve_plan(deps: Deps, key: str | None, table: pd.DataFrame | None, notes: str,
+                 over_budget: bool = False) -> str:
+    """Continue the waiting run with the plan in the table (the teacher's when unchanged)."""
     pending = deps.runner.pending()
     run_id = (key or "").split("@")[0]
     if run_id not in pending:
         raise ConfigError("no plan is waiting for approval (the run may have been stopped)")
     slot = pending[run_id]
-    plan = edited_plan(slot.plan, _frame(table), notes or "", skills=slot.observation.skills)
+    budget = budget_of(deps, run_id)
+    plan = edited_plan(slot.plan, _frame(table), notes or "", skills=slot.observation.skills,
+                       budget=budget, over_budget=bool(over_budget))
     deps.runner.approve(run_id, plan)
-    return f"Approved: {run_id} continues with {plan.total} examples over {len(plan.allocations)} skills."
+    how = "as edited" if plan.edited_by == PERSON else "the teacher's plan, unchanged"
+    against = f" (budget {budget})" if budget is not None else ""
+    return (f"Approved: {run_id} continues with {plan.total} examples{against} over "
+            f"{len(plan.allocations)} skills, {how}.")
+
+
+def budget_of(deps: Deps, run_id: str) -> int | None:
+    """The run's examples per iteration, from its recorded config (None if not recorded)."""
+    try:
+        budget = run_row(deps.history, run_id)["config"]["teacher"]["budget"]
+    except (KeyError, TypeError, CurriculabError):
+        return None
+    return int(budget) if isinstance(budget, (int, float)) else None
 
 
 def plan_table(plan: Plan) -> pd.DataFrame:
-    """One row per skill (or per subskill at the Skill-Tree level)."""
+    """One row per skill; at the Skill-Tree level one per subskill, plus the skill's own
+    share (empty subskill) when its subskills do not take all of its count."""
     rows = []
     for skill, count in plan.allocations.items():
         subs = plan.subskills.get(skill) or {}
-        rows += [[skill, sub, int(n)] for sub, n in subs.items()] or [[skill, "", int(count)]]
+        rows += [[skill, sub, int(n)] for sub, n in subs.items()]
+        own = int(count) - sum(int(n) for n in subs.values())
+        if not subs or own > 0:
+            rows.append([skill, "", own])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def edited_plan(original: Plan, table: pd.DataFrame, notes: str, *, skills: list[str]) -> Plan:
-    """The person's plan from the edited table; ConfigError names a bad row."""
+def edited_plan(original: Plan, table: pd.DataFrame, notes: str, *, skills: list[str],
+                budget: int | None = None, over_budget: bool = False) -> Plan:
+    """The plan from the table: ``original`` itself (with the notes, if any) when the counts
+    are unchanged, else the person's edit. A total over ``budget`` is refused unless
+    ``over_budget``. ConfigError names a bad row."""
     allocations: dict[str, int] = {}
     subskills: dict[str, dict[str, int]] = {}
     for k, row in enumerate(table.itertuples(index=False), start=1):
@@ -103,16 +148,32 @@ def edited_plan(original: Plan, table: pd.DataFrame, notes: str, *, skills: list
         allocations[skill] = allocations.get(skill, 0) + count
         if sub:
             subskills.setdefault(skill, {})[sub] = subskills.get(skill, {}).get(sub, 0) + count
-    for skill, subs in subskills.items():
-        if sum(subs.values()) != allocations[skill]:
-            raise ConfigError(f"skill {skill!r} has subskill rows: give each of its rows a subskill")
-    if sum(allocations.values()) < 1:
+    total = sum(allocations.values())
+    if total < 1:
         raise ConfigError("the plan asks for no examples: give at least one skill a count")
+    if budget is not None and total > budget and not over_budget:
+        raise ConfigError(f"the plan asks for {total} examples, over the run's budget of {budget}:"
+                          " lower the counts, or tick 'Allow a total over the run's budget'")
+    notes = notes.strip()
+    noted = original.reasoning + (f"\n\nPerson's note: {notes}" if notes else "")
+    if _counts(allocations, subskills) == _counts(original.allocations, original.subskills):
+        if not notes:
+            return original
+        return Plan(original.allocations, noted, {**dict(original.values), "notes": notes},
+                    original.subskills, edited_by=original.edited_by)
     values = {**dict(original.values), "proposed": dict(original.allocations),
               "proposed_subskills": {s: dict(v) for s, v in original.subskills.items()},
-              "notes": notes.strip()}
-    reasoning = original.reasoning + (f"\n\nPerson's note: {notes.strip()}" if notes.strip() else "")
-    return Plan(allocations, reasoning, values, subskills, edited_by=PERSON)
+              "notes": notes}
+    if budget is not None and total > budget:
+        values["over_budget"] = {"total": total, "budget": budget}
+    return Plan(allocations, noted, values, subskills, edited_by=PERSON)
+
+
+def _counts(allocations: Any, subskills: Any) -> tuple[dict, dict]:
+    """Counts to compare, without the zeros a table row or a plan may or may not carry."""
+    return ({s: int(n) for s, n in allocations.items() if n},
+            {s: {u: int(n) for u, n in subs.items() if n} for s, subs in subskills.items()
+             if any(subs.values())})
 
 
 def _frame(table: Any) -> pd.DataFrame:
