@@ -112,3 +112,26 @@ def band(curves: Sequence[Curve], grid: Sequence[float] | None = None, *,
     lo, hi = np.percentile(means, [2.5, 97.5], axis=0)
     return Band(tuple(xs), tuple(map(float, table.mean(axis=0))), tuple(map(float, lo)),
                 tuple(map(float, hi)), len(curves))
+
+
+def curriculum(curve: Curve, threshold: float | None, x_max: float,
+               baselines: Mapping[str, Curve] = {}) -> dict[str, object]:
+    """One run's curriculum metrics: normalised AULC on ``[0, x_max]``, examples to reach
+    ``threshold`` (None: never, or no threshold), final accuracy; and per baseline run (same
+    task, student, protocol and seed) the three as ratios, final accuracy read at the examples
+    both used."""
+    def reach(c: Curve) -> float | None:
+        return None if threshold is None else examples_to_reach(c, threshold)
+
+    out: dict[str, object] = {"aulc": aulc(curve, x_max), "threshold": threshold,
+                              "examples_to_threshold": reach(curve),
+                              "final_accuracy": curve[-1][1], "against": {}}
+    for name, base in baselines.items():
+        mine, theirs, area = reach(curve), reach(base), aulc(base, x_max)
+        x = min(curve[-1][0], base[-1][0])
+        out["against"][name] = {  # type: ignore[index]
+            "examples_to_threshold_ratio": None if mine is None or not theirs else mine / theirs,
+            "aulc_ratio": aulc(curve, x_max) / area if area > 0 else None,
+            "final_accuracy_ratio": (value_at(curve, x) / value_at(base, x)
+                                     if value_at(base, x) > 0 else None)}
+    return out

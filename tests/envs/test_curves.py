@@ -47,3 +47,16 @@ def test_a_band_averages_curves_read_on_one_grid():
     b = band([[(0, 0.0), (10, 1.0)], [(0, 0.0), (20, 1.0)]], grid=[0, 10, 20])
     assert b.mean == pytest.approx((0.0, 0.75, 1.0)) and b.n == 2
     assert all(lo <= m <= hi for lo, m, hi in zip(b.lo, b.mean, b.hi))
+
+
+def test_one_runs_curriculum_metrics_and_its_ratios_against_baselines():
+    from envs.curves import curriculum
+    mine = [(0, 0.2), (100, 0.6), (200, 0.8)]
+    base = [(0, 0.2), (100, 0.4), (200, 0.6)]
+    out = curriculum(mine, 0.6, 200, {"uniform": base})
+    assert out["examples_to_threshold"] == pytest.approx(100.0) and out["final_accuracy"] == 0.8
+    assert out["aulc"] == pytest.approx((0.4 * 100 + 0.7 * 100) / 200)
+    against = out["against"]["uniform"]
+    assert against["examples_to_threshold_ratio"] == pytest.approx(0.5)
+    assert against["final_accuracy_ratio"] == pytest.approx(0.8 / 0.6)
+    assert curriculum(base, 0.9, 200, {"u": mine})["against"]["u"]["examples_to_threshold_ratio"] is None
