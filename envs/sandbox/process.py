@@ -69,7 +69,8 @@ def run_code(program: str, limits: Limits = Limits()) -> SandboxResult:
     """Execute ``program`` in a fresh sandboxed process; it passes if it runs to its end."""
     workdir = Path(tempfile.mkdtemp(prefix="curriculab-sandbox-"))
     read_end, write_end = os.pipe()
-    cgroup = PidsCgroup.create(workdir.name, limits.processes + SUPERVISORS) if limits.isolate else None
+    name = workdir.name.removeprefix("curriculab-sandbox-")
+    cgroup = PidsCgroup.create(name, limits.processes + SUPERVISORS) if limits.isolate else None
     try:
         (workdir / "program.py").write_text(program, encoding="utf-8")
         started = time.monotonic()
