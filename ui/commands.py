@@ -8,6 +8,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+import pandas as pd
+
 from agents.config import RunConfig
 from agents.llm.config import LLMConfig
 from agents.runner import resume_run, start_run
@@ -27,6 +29,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     history = History(args.db)
     config = None if args.resume else config_from_args(args)
+    if config is not None:  # a history this version must not write is refused before any work
+        history.ensure()
     run_id = args.resume or new_run_id()
     with StopWatcher(history, run_id) as stop:  # the app can ask this process to stop the run
         if config is None:
@@ -50,12 +54,12 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     config = RunConfig.from_file(args.config) if args.config else RunConfig()
     data = config.to_dict()
     task, student, teacher = data["task"], data["student"], data["teacher"]
-    if args.task:
+    if args.task is not None:  # an empty id is an unknown id, not the default
         task["id"] = args.task
-    if args.data:
+    if args.data is not None:
         options = task["options"] if task["id"] == "file" else {}
         task.update(id="file", options={**options, "path": args.data})
-    if args.student:
+    if args.student is not None:
         student.update(id=args.student, options={})
     student["options"].update(parse_options(args.student_opt, "--student-opt"))
     if args.regime:
@@ -107,17 +111,54 @@ def parse_options(pairs: list[str], flag: str) -> dict[str, object]:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     history = History(args.db)
-    if not Path(args.db).exists():
+    if not Path(args.db).exists() and not Path(args.db).is_symlink():  # a broken link is an error
         print(f"no history at {args.db} yet: start one with `curriculab run`")
         return 0
     runs = summaries.runs(history, limit=None)
-    rows = [[r.run_id, r.status, r.task, r.policy, r.student, r.seed,
-             f"{int(r.done)}/{r.iterations}",
-             pct(None if r.final_test != r.final_test else r.final_test)]
+    # a run with no iteration yet (warming up, killed or failed early) has missing cells:
+    # NULL in DuckDB, NaN or pandas' NA in the frame, whose truth value is an error
+    rows = [[r.run_id, r.status, _cell(r.task), _cell(r.policy), _cell(r.student), _cell(r.seed),
+             f"{int(r.done)}/{_cell(r.iterations) or '?'}",
+             pct(None if pd.isna(r.final_test) else float(r.final_test))]
             for r in runs.itertuples()]
     print(table(["run", "status", "task", "policy", "student", "seed", "iter", "test mean"], rows)
           if rows else "no runs yet")
     return 0
+
+
+def _curriculum(history: History, report: dict) -> dict:
+    """The run's curriculum metrics (``envs.curves.curriculum``), against the newest completed
+    uniform and oracle runs in the same history with the same task, level, student, budget,
+    iterations and seed; the threshold is the task's when it is a challenge profile."""
+    from envs.curves import curriculum
+    from envs.history.queries import iterations
+    from envs.tasks.task import make as make_task
+    from students.errors import CurriculabError
+
+    run = report["run"]
+    try:
+        task = make_task(run["task"], **report["config"]["task"]["options"])
+    except CurriculabError:
+        task = None
+    challenge = getattr(task, "challenge", None)
+    others = summaries.runs(history, limit=None)
+    same = others[(others.status == "completed") & (others.run_id != run["run_id"])
+                  & others.policy.isin(["uniform", "oracle"])]
+    for key in ("task", "level", "student", "seed", "iterations", "budget"):
+        same = same[same[key] == run[key]]
+
+    def curve(run_id: str) -> list[tuple[int, float]]:
+        return [(int(r.examples_used), float(r.test_mean))
+                for r in iterations(history, run_id).itertuples()]
+
+    baselines = {p: curve(g.run_id.iloc[0]) for p, g in same.groupby("policy")}
+    return curriculum(curve(run["run_id"]), challenge and challenge.threshold,
+                      run["budget"] * run["iterations"], baselines)
+
+
+def _cell(value: object) -> object:
+    """A frame's value for a terminal table: missing ones (None, NaN, NA) as empty text."""
+    return "" if pd.isna(value) else value
 
 
 def _curriculum(history: History, report: dict) -> dict:

@@ -16,7 +16,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from envs.history.clock import utcnow
 from envs.history.database import History
+from envs.history.liveness import MEAN_SQL, SHOWN_STATUS_SQL
 from envs.level import Level
 
 MAX_POINTS = 60  # iterations per chart; a longer run shows every k-th and its last
@@ -56,16 +58,17 @@ def runs(history: History, limit: int | None = MAX_RUNS) -> pd.DataFrame:
     the last completed iteration, 0 before any; ``phase``: where it is now) and its final
     accuracies. The app's Runs view, ``curriculab runs`` and the tests all read this."""
     with history.reader() as con:
-        return fetch(con, """
-            SELECT r.run_id, r.status, r.task, r.level, r.policy, r.engine, r.student, r.seed,
+        return fetch(con, f"""
+            SELECT r.run_id, {SHOWN_STATUS_SQL} AS status, r.task, r.level, r.policy, r.engine,
+                   r.student, r.seed,
                    coalesce(i.iteration, 0) AS done, r.iterations, r.budget,
                    i.val_mean AS final_val, i.test_mean AS final_test,
                    i.examples_used, r.created_at, r.heartbeat_at, r.phase, r.message
             FROM runs r LEFT JOIN (
                 SELECT run_id, iteration, val_mean, test_mean, examples_used FROM iterations
                 QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY iteration DESC) = 1
-            ) i USING (run_id)
-            ORDER BY r.created_at DESC LIMIT ?""", [limit])
+            ) i USING (run_id) LEFT JOIN ({MEAN_SQL}) m USING (run_id)
+            ORDER BY r.created_at DESC LIMIT ?""", [utcnow(), limit])
 
 
 # -- 2. live ---------------------------------------------------------------------------------
@@ -76,13 +79,17 @@ def live(history: History, run_id: str | None,
     With ``follow``, the newest run still running is shown instead, when there is one."""
     with history.reader() as con:
         if follow:
-            newest = con.execute("SELECT run_id FROM runs WHERE status = 'running'"
-                                 " ORDER BY created_at DESC LIMIT 1").fetchone()
+            newest = con.execute(f"""
+                SELECT r.run_id FROM runs r LEFT JOIN ({MEAN_SQL}) m USING (run_id)
+                WHERE {SHOWN_STATUS_SQL} = 'running' ORDER BY r.created_at DESC LIMIT 1""",
+                                 [utcnow()]).fetchone()
             run_id = newest[0] if newest else run_id
-        row = fetch(con, """
-            SELECT run_id, status, phase, phase_iteration, phase_progress, heartbeat_at,
-                   iterations, created_at, updated_at, message, policy, task, student
-            FROM runs WHERE run_id = ?""", [run_id])
+        row = fetch(con, f"""
+            SELECT r.run_id, {SHOWN_STATUS_SQL} AS status, r.phase, r.phase_iteration,
+                   r.phase_progress, r.heartbeat_at, r.iterations, r.created_at, r.updated_at,
+                   r.message, r.policy, r.task, r.student
+            FROM runs r LEFT JOIN ({MEAN_SQL}) m USING (run_id) WHERE r.run_id = ?""",
+                    [utcnow(), run_id])
         its = fetch(con, """
             SELECT iteration, started_at, ended_at, t_total, val_mean, test_mean, examples_used
             FROM iterations WHERE run_id = ? ORDER BY iteration DESC LIMIT ?""",

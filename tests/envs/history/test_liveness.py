@@ -1,6 +1,7 @@
 """A run's process beats a heartbeat: a live run cannot be resumed by a second process, and a
 killed one (its heartbeat stale) shows as interrupted wherever its status is shown."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -15,16 +16,16 @@ from envs.history.runlog import RunLog
 from students.errors import ConfigError
 from ui.cli import main
 
-SUMMARY = {"task": "arith-v0", "level": "skill-list", "policy": "weakest", "engine": "procedural",
-           "student": "tiny-gpt", "seed": 0, "iterations": 3, "budget": 50}
-
 
 def _running(tmp_path, *, silent_s: float = 0.0):
     """A history with one run recorded as running, its last heartbeat ``silent_s`` ago."""
     history = History(tmp_path / "h.duckdb")
-    log = RunLog.create(history, "run-a", config={}, summary={
-        **SUMMARY, "checkpoint_dir": str(tmp_path / "ck")}, versions={})
-    log.close()  # no beating in the test process: the test sets the heartbeat itself
+    config = json.dumps({"iterations": 3, "checkpoint_dir": str(tmp_path / "ck")})
+    with history.transaction() as con:  # as a process that has since been killed left it
+        con.execute("INSERT INTO runs (run_id, status, config, versions, created_at, task, policy,"
+                    " student, seed, iterations, budget, checkpoint_dir) VALUES ('run-a', 'running',"
+                    " ?, '{}', ?, 'arith-v0', 'weakest', 'tiny-gpt', 0, 3, 50, ?)",
+                    [config, utcnow(), str(tmp_path / "ck" / "run-a")])
     with history.transaction() as con:
         _iteration(con, 0, 1.0)
         con.execute("UPDATE runs SET heartbeat_at = ?, updated_at = ? WHERE run_id = 'run-a'",
