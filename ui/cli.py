@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     from ui import llm_check
 
     llm_check.add_parser(sub, _llm_flags, db)
+
+    from ui import compare_command, sweep_command
+
+    sweep_command.add_parser(sub, db, _positive)
+    compare_command.add_parser(sub, db)
     return parser
 
 

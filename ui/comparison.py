@@ -41,28 +41,42 @@ def config_diff(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", *configs])
 
 
+def group_keys(runs: pd.DataFrame) -> dict[str, str]:
+    """run_id -> the run's whole config less the seed (and where checkpoints go), as sorted
+    JSON: runs share a group exactly when these are equal."""
+    return {r: json.dumps({k: v for k, v in c.items() if k not in NOT_CONFIG}, sort_keys=True,
+                          default=str) for r, c in _configs(runs).items()}
+
+
 def groups(runs: pd.DataFrame) -> dict[str, str]:
     """run_id -> a label shared by runs whose configs differ only in the seed.
 
-    The label names what sets the group apart (``teacher.policy=llm``); a lone run that
-    differs in nothing else is labelled by its id."""
+    Runs are grouped by their whole config less the seed; the label names every key whose
+    value sets the group apart (``policy=uniform, teacher.budget=200``), so two groups never
+    share a label. When nothing but the seed differs, every run is in one group."""
     configs = _configs(runs)
-    keyed = {r: json.dumps({k: v for k, v in c.items() if k not in NOT_CONFIG}, sort_keys=True,
-                           default=str) for r, c in configs.items()}
-    distinct = {}
+    keyed = group_keys(runs)
+    distinct: dict[str, list[str]] = {}
     for run_id, key in keyed.items():
         distinct.setdefault(key, []).append(run_id)
     if len(distinct) == 1 and len(configs) > 1:
         return {r: "same config" for r in configs}
     differing = [k for k in sorted({k for c in configs.values() for k in c}) if k not in NOT_CONFIG
                  and len({json.dumps(c.get(k), default=str) for c in configs.values()}) > 1]
+    names = _short_names(differing)
     labels = {}
     for members in distinct.values():
         config = configs[members[0]]
-        label = ", ".join(f"{k.split('.')[-1]}={_show(config.get(k))}" for k in differing[:3])
+        label = ", ".join(f"{names[k]}={_show(config.get(k))}" for k in differing)
         for run_id in members:
             labels[run_id] = label or run_id
     return labels
+
+
+def _short_names(keys: list[str]) -> dict[str, str]:
+    """Each key by its last part, or by its whole path where two keys share a last part."""
+    last = [k.split(".")[-1] for k in keys]
+    return {k: (k if last.count(k.split(".")[-1]) > 1 else k.split(".")[-1]) for k in keys}
 
 
 def skill_table(final: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
