@@ -197,6 +197,10 @@ def _config(base: Mapping[str, Any], overrides: Mapping[str, Any], where: str) -
             if not isinstance(child, dict):
                 child = node[part] = {}
             node = child
+        if key == "llm" and isinstance(value, Mapping) and isinstance(node.get("llm"), dict):
+            # teacher LLMs side by side: each value names an endpoint and model; the base's
+            # other llm settings (limits, budget, cache) stay shared by every teacher
+            value = {**node["llm"], **value}
         node[parts[-1]] = copy.deepcopy(value)
     try:
         return RunConfig.from_dict(data)
