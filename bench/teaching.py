@@ -20,7 +20,7 @@ without a history (thousands of steps a second); any other student runs as a rea
 an HTML report: curves with 95% bands, and a table with policies as rows and profiles as
 columns.
 
-    python bench/teaching.py --quick                       # sim, 5 seeds; tiny-gpt, 1 seed
+    python bench/teaching.py --quick                       # sim, 2 seeds; tiny-gpt, 1 seed
     python bench/teaching.py --students sim --sim-seeds 30 # the simulated grid
     python bench/teaching.py --students tiny-gpt --seeds 0 1 2 3 4 5 6 7 --profiles distractors-v1
 """
@@ -162,7 +162,8 @@ def configs_for(profile: str, student: str, level: str, policy: str, seeds: Sequ
     options = ({"threads": 1, **(QUICK_STUDENT if args.quick else {}), **args.student_opt}
                if student == "tiny-gpt" else {})
     teacher = TeacherConfig(policy=policy, level=level, budget=challenge.budget)
-    return [RunConfig(task=TaskConfig(id=profile), student=StudentConfig(student, options),
+    task = TaskConfig(id=profile, options={"eval_size": args.eval_size} if args.eval_size else {})
+    return [RunConfig(task=task, student=StudentConfig(student, options),
                       teacher=teacher, iterations=args.iterations or challenge.iterations,
                       seed=seed, checkpoint_dir=str(args.out / "ckpt"), plugins=args.plugin)
             for seed in seeds]
@@ -294,11 +295,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seeds of the students other than sim (default 0-7)")
     parser.add_argument("--sim-seeds", type=int, default=30, help="seeds 0..N-1 of sim (default 30)")
     parser.add_argument("--iterations", type=int, help="override every profile's iterations")
+    parser.add_argument("--eval-size", type=int,
+                        help="val and test items per skill (default: the profile's, 100)")
     parser.add_argument("--workers", type=int, default=1, help="real runs at once (default 1)")
     parser.add_argument("--student-opt", action="append", default=[], metavar="KEY=VALUE",
                         help="a tiny-gpt option for every run, repeatable")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke test: sim over 5 seeds, tiny-gpt (a tiny one) over 1 seed and "
+                        help="smoke test: sim over 2 seeds, tiny-gpt (a tiny one) over 1 seed and "
                              "3 policies on one profile, 2 iterations")
     parser.add_argument("--out", help="folder for curves, histories and checkpoints; completed "
                                       "runs found there are reused (default: temporary)")
@@ -314,7 +317,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.html = Path(args.html) if args.html else args.out / "teaching.html"
     args.student_opt = dict(_option(o) for o in args.student_opt)
     if args.quick:
-        args.sim_seeds, args.seeds = min(args.sim_seeds, 5), args.seeds[:1]
+        args.sim_seeds, args.seeds = min(args.sim_seeds, 2), args.seeds[:1]
     return args
 
 

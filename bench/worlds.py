@@ -8,6 +8,7 @@ for prerequisites-v1 the competence of the hardest levels at equal examples (har
 against easy-to-hard).
 
     python bench/worlds.py
+    python bench/worlds.py --student tiny-gpt 12 50   # prerequisites-v1, hard-only vs easy-to-hard
 """
 
 from __future__ import annotations
@@ -65,7 +66,57 @@ def expected_curve(profile: str, schedule) -> tuple[list[tuple[int, float]], dic
     return curve, comp
 
 
+class HardOnly:
+    """A fixed plan: the whole budget on the hardest level of each chain."""
+
+    def __init__(self, skills: list[str]) -> None:
+        self.skills = skills
+
+    def plan(self, observation, budget: int):
+        from envs.records import Plan
+
+        counts = largest_remainder({s: float(s in self.skills) for s in observation.skills}, budget)
+        return Plan(counts, f"hard only: {', '.join(self.skills)}")
+
+
+def order_with(student: str, iterations: int, eval_size: int) -> dict[str, dict]:
+    """prerequisites-v1 with a real student: hard-only against the oracle's easy-to-hard at
+    the same examples; the hardest levels' test accuracy after each step."""
+    from agents.engine import make_engine
+    from agents.policy import make_policy
+    from envs.environment import LEVELS
+    from students import make_student
+    from envs.tasks.profile import world_of
+    from students.seeding import derive_seed
+    from students.sim import Simulated
+
+    task = make("prerequisites-v1", eval_size=eval_size)
+    top = ["sm5", "ml5", "sb5"]
+    out = {}
+    for name, policy in (("hard-only", HardOnly(top)), ("easy-to-hard", make_policy("oracle", task=task))):
+        learner = make_student(student, seed=0, **({"threads": 1} if student == "tiny-gpt" else {}))
+        if isinstance(learner, Simulated):
+            learner.bind(world_of(task))
+        env = LEVELS.make("skill-list", task=task, student=learner)
+        engine = make_engine("procedural", seed=0, task=task)
+        obs, rows = env.reset(seed=0), []
+        for t in range(1, iterations + 1):
+            plan = policy.plan(obs, task.challenge.budget)
+            obs = env.step(engine.generate(plan, obs, iteration=t, seed=derive_seed(0, "engine")),
+                           plan=plan).observation
+            test = env.test.by_skill()
+            rows.append({"examples": len(env.accumulated), "test_mean": round(env.test.mean_accuracy, 4),
+                         **{s: round(test[s].accuracy, 4) for s in top}})
+        out[name] = rows
+    return out
+
+
 def main() -> None:
+    if "--student" in sys.argv:  # python bench/worlds.py --student tiny-gpt 12 50
+        k = sys.argv.index("--student")
+        student, iterations, size = sys.argv[k + 1], int(sys.argv[k + 2]), int(sys.argv[k + 3])
+        print(json.dumps(order_with(student, iterations, size), indent=1))
+        return
     out = {}
     for profile in PROFILES:
         c = make(profile).challenge
