@@ -89,7 +89,7 @@ class _Prober:
     def __init__(self, config: LLMConfig, report: CheckReport) -> None:
         self.config, self.report = config, report
         self.api = openai.OpenAI(base_url=config.base_url, api_key=config.api_key(),
-                                 timeout=min(config.timeout, 30.0), max_retries=0)
+                                 timeout=config.timeout or 120.0, max_retries=0)
 
     def post(self, label: str, body: dict[str, Any], tries: int = 3) -> tuple[Any, float] | CallFailed:
         """One probe call, tried again on a transient failure; every attempt is recorded."""
@@ -176,8 +176,12 @@ def _probe(p: _Prober, config: LLMConfig, report: CheckReport) -> None:
               f"{tokens[0]} in, {tokens[1]} out" if tokens != (0, 0) else "not reported"))
     slots = _slots(p, config)
     learnt["latency_s"] = (None, f"{latency:.3f}", "a short chat call")
+    if tokens[1]:
+        learnt["seconds_per_token"] = (None, f"{latency / tokens[1]:.4f}",
+                                       f"{tokens[1]} tokens written in {latency:.2f}s")
     learnt["slots"] = (None, str(slots), f"{SLOT_CALLS} calls at once")
-    add(Probe("latency", True, f"{latency:.2f}s for a short call"))
+    add(Probe("latency", True, f"{latency:.2f}s for a short call" + (
+        f" ({tokens[1] / latency:.1f} tokens/s)" if tokens[1] and latency else "")))
     add(Probe("parallel slots", True, f"{slots} (calls in flight at once when "
                                       "llm.concurrency is not set)"))
 

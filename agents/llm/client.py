@@ -92,6 +92,17 @@ class LLMClient:
         slots = self.caps.number("slots")
         return max(1, min(8, int(slots))) if slots else 8
 
+    @property
+    def timeout(self) -> float:
+        """Seconds per request: the setting, else enough for ``max_tokens`` at the speed the
+        check measured (at least 60)."""
+        if self.config.timeout is not None:
+            return self.config.timeout
+        per_token = self.caps.number("seconds_per_token")
+        if not per_token:
+            return 60.0
+        return max(60.0, 2.5 * per_token * self.config.max_tokens + 5.0)
+
     def scope(self) -> dict[str, str]:
         """What the cache key holds besides the request: the endpoint, and the run when each
         run keeps its own cache."""
@@ -207,7 +218,7 @@ class LLMClient:
         if self._api is None:  # retries are ours (each attempt is logged): the client's are off
             self._api = openai.AsyncOpenAI(
                 base_url=self.config.base_url, api_key=self.config.api_key(),
-                timeout=self.config.timeout, max_retries=0)
+                timeout=self.timeout, max_retries=0)
             self._slots = asyncio.Semaphore(self.concurrency)  # shared by every caller
             self._gate = asyncio.Lock()
         batch = _Batch(self._api, self._slots, self._writer)

@@ -32,7 +32,9 @@ class LLMConfig(Checked):
     # calls in flight at once; None: the endpoint's slots as the check measured them (at most
     # 8; 8 when unknown), so a one-slot server is not sent calls that only queue and time out
     concurrency: int | None = field(default=None, metadata=at_least(1))
-    timeout: float = field(default=60.0, metadata=above(0))  # seconds per HTTP request
+    # seconds per HTTP request; None: 60, or longer where the check measured an endpoint too
+    # slow to write max_tokens in that time (2.5 times its measured time for them)
+    timeout: float | None = field(default=None, metadata=above(0))
     # extra attempts after a failed one (429, 5xx, timeout, bad output)
     retries: int = field(default=4, metadata=at_least(0))
     # first retry delay in seconds; doubles per attempt, with jitter

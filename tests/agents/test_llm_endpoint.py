@@ -171,9 +171,11 @@ class OneSlot(ScriptedServer):
 def test_a_one_slot_server_is_measured_and_calls_are_not_queued_behind_it(tmp_path):
     history = History(tmp_path / "h.duckdb")
     with OneSlot(lambda body: '{"total": 5}') as server:
-        llm = client(server.url, history)
+        llm = client(server.url, history, timeout=None)
         report = llm.preflight()
         assert report.learnt["slots"][1] == "1" and llm.concurrency == 1
+        # a slow endpoint: the timeout leaves room to write max_tokens at its measured speed
+        assert llm.timeout > 60 and client(server.url, history, timeout=5.0).timeout == 5.0
         server.max_in_flight = 0
         llm.complete_all([chat("s", f"u{i}", Sum) for i in range(4)])
         llm.close()
