@@ -144,6 +144,8 @@ def cluster(out: Path, spec: Path, workers: int, port: int) -> tuple[float, Path
 
 def kill(out: Path, spec: Path, workers: int, after: int) -> tuple[float, Path, dict]:
     """SIGKILL the driver once ``after`` cells are merged, then rerun the same command."""
+    import pandas as pd
+
     from agents.sweep import load_spec
     from envs.history import History
 
@@ -181,7 +183,7 @@ def kill(out: Path, spec: Path, workers: int, after: int) -> tuple[float, Path, 
     for r in cells.itertuples():
         if r.run_id in before:
             resumed.append({"run_id": r.run_id, "shard_last_iteration_at_kill": before[r.run_id],
-                            "resumed_after": None if r.resumed_after != r.resumed_after
+                            "resumed_after": None if pd.isna(r.resumed_after)
                             else int(r.resumed_after), "attempts": int(r.attempts)})
     ok = all(x["resumed_after"] == x["shard_last_iteration_at_kill"] for x in resumed)
     return killed_at + wall2, db, {

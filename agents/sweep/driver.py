@@ -82,9 +82,9 @@ def run_sweep(spec: SweepSpec, history: History, executor: Executor | None = Non
             if outcome.status == "completed":
                 executor.discard(by_cell[outcome.cell], outcome)
             bar.update(outcome)
-    except BaseException:
+    except BaseException:  # Ctrl-C: running cells end now; a rerun resumes them
         bar.close()
-        executor.close()
+        executor.close(wait=False)
         raise
     bar.close()
     executor.close()

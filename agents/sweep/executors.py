@@ -29,7 +29,8 @@ class Executor(Protocol):
     def discard(self, task: CellTask, outcome: CellOutcome) -> None:
         """Remove the cell's shard where it lives, once merged."""
 
-    def close(self) -> None: ...
+    def close(self, wait: bool = True) -> None:
+        """Release the workers; ``wait=False`` (an interrupted driver) ends running cells now."""
 
 
 def _die_with_parent() -> None:
@@ -70,10 +71,14 @@ class LocalExecutor:
     def discard(self, task: CellTask, outcome: CellOutcome) -> None:
         remove_shard(task)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def close(self, wait: bool = True) -> None:
+        if self._pool is None:
+            return
+        if not wait:  # their shards keep every completed iteration: a rerun resumes them
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.kill()
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+        self._pool = None
 
 
 class RayExecutor:
@@ -101,10 +106,11 @@ class RayExecutor:
         self.slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.name = f"ray:{address or 'local'}"
         self._remote = ray.remote(num_cpus=1, max_retries=0)(_ray_cell)
+        self._pending: dict = {}
 
     def run(self, tasks: Sequence[CellTask]) -> Iterator[CellOutcome]:
         ray = self._ray
-        pending = {self._remote.remote(t): t for t in tasks}
+        pending = self._pending = {self._remote.remote(t): t for t in tasks}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
@@ -125,7 +131,11 @@ class RayExecutor:
             scheduling_strategy=NodeAffinitySchedulingStrategy(outcome.node, soft=True))
         self._ray.get(remote.remote(task))
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        if not wait:
+            for ref in list(self._pending):
+                self._ray.cancel(ref, force=True)
+        self._pending = {}
         if self._owned and self._ray.is_initialized():
             self._ray.shutdown()
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -63,21 +64,25 @@ def test_a_two_node_cluster_joined_by_address(tmp_path, alone, ray_env, capsys):
         ray_bin = shutil.which("ray") or "ray"
     port = 20000 + os.getpid() % 20000
     env = {**os.environ, **ENV}
+    temp = Path(tempfile.mkdtemp(prefix="ray"))  # short: Ray's socket paths must fit 107 bytes
     subprocess.run([ray_bin, "start", "--head", f"--port={port}", "--num-cpus=1",
-                    f"--temp-dir={tmp_path / 'head'}", "--include-dashboard=false"],
+                    f"--temp-dir={temp / 'head'}", "--include-dashboard=false"],
                    check=True, env=env, capture_output=True)
     try:
         subprocess.run([ray_bin, "start", f"--address=127.0.0.1:{port}", "--num-cpus=1",
-                        f"--temp-dir={tmp_path / 'node'}"], check=True, env=env,
+                        f"--temp-dir={temp / 'node'}"], check=True, env=env,
                        capture_output=True)
         spec, db = _toml(tmp_path / "s.toml"), tmp_path / "h.duckdb"
         assert main(["sweep", str(spec), "--db", str(db), "--quiet", "--ray",
                      f"127.0.0.1:{port}"]) == 0
         assert f"on ray:127.0.0.1:{port}" in capsys.readouterr().out
+        nodes = {n for (n,) in History(tmp_path / "h.duckdb").rows(
+            "SELECT DISTINCT worker FROM sweep_cells")}
     finally:
         subprocess.run([ray_bin, "stop"], env=env, capture_output=True)
+        shutil.rmtree(temp, ignore_errors=True)
     history = History(db)
     cells = store.cells_of(history, load_spec(spec).sweep_id)
-    assert list(cells.status) == ["completed", "completed"]
-    weakest = cells.run_id[cells.axes.str.contains("weakest")].item()
+    assert list(cells.status) == ["completed", "completed"] and len(nodes) == 2
+    weakest = cells.run_id[cells["axes"].str.contains("weakest")].item()
     assert _curve(history, weakest) == alone
