@@ -123,15 +123,16 @@ _CSS = """
 .cl-runs th {position: sticky; top: 0; background: var(--background-fill-secondary);
   text-align: left; word-break: keep-all; overflow-wrap: normal; hyphens: none;
   white-space: nowrap; padding: 4px 6px;}
-.cl-runs td {padding: 3px 6px; white-space: normal; overflow-wrap: anywhere;
+.cl-runs td {padding: 3px 6px; white-space: normal; overflow-wrap: break-word;
   border-top: 1px solid var(--border-color-primary);}
+.cl-runs td:first-child {min-width: 9em;}
 .cl-runs tr[data-run] {cursor: pointer;}
 .cl-runs tr[data-run]:hover {background: var(--background-fill-secondary);}
 .cl-runs tr.cl-selected {background: #dbeafe; font-weight: 600;}
 .gradio-container table th, .gradio-container table th * {word-break: keep-all !important;
   overflow-wrap: normal !important; hyphens: none !important;}
 .gradio-container table td, .gradio-container table td * {white-space: normal !important;
-  overflow-wrap: anywhere;}
+  overflow-wrap: break-word;}
 @media (max-width: 900px) {
   .cl-runs .cl-wide {display: none;}
 }

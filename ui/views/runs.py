@@ -259,7 +259,7 @@ def filtered(runs: pd.DataFrame, search: str | None, status: str | None,
     words = (search or "").lower().split()
     if words and not runs.empty:
         text = runs[["run_id", "name", "tags", "task", "level", "policy", "engine", "student",
-                     "notes"]].astype(str).agg(" ".join, axis=1).str.lower()
+                     "notes"]].fillna("").astype(str).agg(" ".join, axis=1).str.lower()
         for word in words:
             runs = runs[text.loc[runs.index].str.contains(word, regex=False)]
     column, ascending = SORTS.get(sort or "", SORTS["newest first"])
