@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +38,7 @@ from students import make_student
 from students.base import Bounded
 from students.errors import ConfigError
 from students.plugins import load_plugins
+from students.progress import listening
 from students.sim import Simulated
 from agents.llm.errors import BudgetExceeded
 from students.seeding import derive_seed
@@ -77,8 +78,11 @@ class Session:
 
 def start_run(config: RunConfig, history: History, *, progress: bool = True,
               steer: Steer | None = None, stop: threading.Event | None = None,
-              run_id: str | None = None) -> RunSummary:
-    """Start a new run from ``config`` and run it to the end (or until ``stop`` is set)."""
+              run_id: str | None = None, name: str | None = None, tags: Sequence[str] = (),
+              command: str | None = None) -> RunSummary:
+    """Start a new run from ``config`` and run it to the end (or until ``stop`` is set).
+    ``name`` (else a readable one is made), ``tags`` and ``command`` (the command line that
+    started it) label the run in the history."""
     # the user's plug-ins first, so their ids can be built; recorded as loaded (a file by
     # its absolute path), so that a resume from another directory finds them
     config = replace(config, plugins=load_plugins(config.plugins))
@@ -88,7 +92,8 @@ def start_run(config: RunConfig, history: History, *, progress: bool = True,
                "policy": config.teacher.policy, "engine": config.teacher.engine,
                "student": config.student.id, "seed": config.seed,
                "iterations": config.iterations, "budget": config.teacher.budget,
-               "checkpoint_dir": str(checkpoints)}
+               "checkpoint_dir": str(checkpoints), "name": name, "tags": list(tags),
+               "command": command}
     llm = _llm(config, history, run_id)
     session = _session(config, None, checkpoints, progress, llm)  # fail on bad ids before recording
     _writable(checkpoints)
@@ -151,11 +156,11 @@ def _session(config: RunConfig, log: RunLog | None, checkpoints: Path, progress:
         task = ensure_skills(task, llm)
     # the run's seed is each part's default seed; an option of the same name overrides it
     student = make_student(config.student.id, **{"seed": config.seed, **config.student.options})
-    if isinstance(student, Simulated):  # a simulated student learns the task's world
-        student.bind(world_of(task))
     if isinstance(student, Bounded):  # a task whose items it cannot hold is refused here
         student.check_fits([i for name in SPLIT_NAMES for i in task.split(name)],
                            source=f"task {config.task.id}")
+    if isinstance(student, Simulated):  # a simulated student learns the task's world
+        student.bind(world_of(task))
     env = LEVELS.make(config.teacher.level, task=task, student=student, config=config.env,
                       progress=progress)
     needs = {"llm": llm} if config.teacher.policy in LLM_TEACHERS else {}
@@ -175,7 +180,8 @@ def _session(config: RunConfig, log: RunLog | None, checkpoints: Path, progress:
 def _guarded(session: Session, body: Callable[[], RunSummary]) -> RunSummary:
     """Record a failure or an interrupt in the run's status before letting it propagate."""
     try:
-        return body()
+        with listening(session.log.progress):  # steps and items within a phase, for watchers
+            return body()
     except KeyboardInterrupt:
         session.log.set_status("stopped", "interrupted")
         raise
@@ -192,6 +198,7 @@ def _begin(session: Session, progress: bool, steer: Steer | None,
            stop: threading.Event | None) -> RunSummary:
     started = utcnow()
     session.log.set_phase("evaluate", 0)
+    session.env.on_phase = lambda phase: session.log.set_phase(phase, 0)
     obs = session.env.reset(seed=session.config.seed)
     _save_and_record(session, IterationRecord(
         0, started, utcnow(), dict(session.env.timings), session.env.val, session.env.test,
@@ -235,8 +242,10 @@ def _loop(session: Session, last: int, obs: Observation, progress: bool, steer: 
         t0 = time.perf_counter()
         plan = _plan(session.policy, obs, cfg.teacher.budget, steer)
         t1 = time.perf_counter()
-        log.set_phase("generate", t)
+        log.set_phase("generate", t, detail={"unit": "examples", "done": 0, "total": plan.total})
         examples = session.engine.generate(plan, obs, iteration=t, seed=derive_seed(cfg.seed, "engine"))
+        log.set_phase("generate", t, 1.0,
+                      detail={"unit": "examples", "done": len(examples), "total": plan.total})
         t2 = time.perf_counter()
         env.on_phase = lambda phase, t=t: log.set_phase(phase, t)
         result = env.step(examples, plan=plan)

@@ -94,6 +94,10 @@ def _run_flags(run: argparse.ArgumentParser, db: dict) -> None:
                      help="a module or .py file registering your tasks, students, policies or "
                           "engines, repeatable (recorded with the run, so --resume finds it)")
     run.add_argument("--resume", metavar="RUN_ID", help="continue a killed or stopped run")
+    run.add_argument("--name", help="a readable name for the run (default: made up, such as"
+                                    " brisk-otter-7); renames a resumed run")
+    run.add_argument("--tag", action="append", default=[], metavar="TAG",
+                     help="a tag to find the run by, repeatable (added to a resumed run's)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--db", **db)
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import shlex
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -34,9 +37,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     run_id = args.resume or new_run_id()
     with StopWatcher(history, run_id) as stop:  # the app can ask this process to stop the run
         if config is None:
+            _relabel(history, run_id, args.name, args.tag)
             summary = resume_run(run_id, history, progress=not args.quiet, stop=stop)
         else:
-            summary = start_run(config, history, progress=not args.quiet, stop=stop, run_id=run_id)
+            summary = start_run(config, history, progress=not args.quiet, stop=stop, run_id=run_id,
+                                name=args.name, tags=args.tag, command=command_line(sys.argv))
     report = run_report(history, summary.run_id)
     print(f"\nrun {summary.run_id}: {summary.status} after {summary.iterations} iterations,"
           f" {summary.examples_used} examples used")
@@ -46,6 +51,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     _print_llm(_llm_usage(history, summary.run_id))
     print(f"details: curriculab show {summary.run_id} --db {args.db}")
     return 0
+
+
+def _relabel(history: History, run_id: str, name: str | None, tags: list[str]) -> None:
+    """``--name`` and ``--tag`` on a resume: rename the run, add the tags to its own."""
+    if name is None and not tags:
+        return
+    from envs.history.queries import run_row
+    from envs.history.runlog import label_run
+
+    old = json.loads(run_row(history, run_id).get("tags") or "[]")
+    label_run(history, run_id, name=name, tags=[*old, *tags] if tags else None)
+
+
+_SECRET = re.compile(r"((?:key|token|secret|password)[^=\s]*=)\S+|(://)[^/@\s]+@", re.I)
+
+
+def command_line(argv: Sequence[str]) -> str:
+    """The command as typed, for the run's page; keys, tokens and URL credentials hidden."""
+    words = ["curriculab", *argv[1:]]
+    return _SECRET.sub(lambda m: f"{m.group(1)}***" if m.group(1) else f"{m.group(2)}***@",
+                       shlex.join(words))
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:

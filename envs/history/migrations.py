@@ -338,3 +338,14 @@ def _m008_sweeps(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+
+
+@migration(6, "run names, tags, notes and command line; progress within a phase")
+def _m006_labels(con: duckdb.DuckDBPyConnection) -> None:
+    # A readable name (made when the run starts, editable), tags to find runs by, free notes,
+    # the command line that started the run, and the live phase's work so far as JSON
+    # ({"unit", "done", "total", "loss"}) for watchers. A run from before keeps its id as name.
+    for column, kind in (("name", "VARCHAR"), ("tags", "JSON"), ("notes", "VARCHAR"),
+                         ("command", "VARCHAR"), ("phase_detail", "JSON")):
+        con.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+    con.execute("UPDATE runs SET name = run_id, tags = '[]'")

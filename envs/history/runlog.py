@@ -26,6 +26,8 @@ from students.base import TrainReport
 from students.errors import ConfigError, CurriculabError
 
 PHASES = ("evaluate", "plan", "generate", "check", "train")
+DETAIL_S = 0.5  # progress within a phase is written at most this often
+MAX_TRACE = 100  # training losses kept for the live loss curve (thinned beyond)
 # Tables with run_id and iteration that a resume keeps whole: every attempt at an LLM call was
 # paid for (the run's budget counts it) and its cache entry names it, so it stays recorded.
 KEPT_ON_RESUME = frozenset({"llm_calls"})
@@ -43,6 +45,62 @@ def iteration_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def new_run_id() -> str:
     return time.strftime("run-%Y%m%d-%H%M%S-", time.gmtime()) + secrets.token_hex(2)
+
+
+_ADJECTIVES = ("amber", "brisk", "calm", "crisp", "eager", "fuzzy", "gentle", "hazel", "ivory",
+               "jolly", "keen", "lucid", "mellow", "nimble", "olive", "plucky", "quiet", "rapid",
+               "sunny", "tidy", "vivid", "witty", "young", "zesty")
+_NOUNS = ("otter", "heron", "maple", "comet", "falcon", "badger", "cedar", "lynx", "pebble",
+          "river", "sparrow", "tulip", "walrus", "willow", "yak", "zephyr", "koala", "meadow",
+          "orchid", "puffin", "quartz", "robin", "salmon", "thistle")
+MAX_NAME = 80
+
+
+def readable_name(count: int, salt: str) -> str:
+    """A name a person can say, ``brisk-otter-7``: two words drawn from ``salt`` (the run id)
+    and the run's number in its history."""
+    k = int.from_bytes(salt.encode()[-4:].rjust(4, b"\0"), "big") ^ count * 7919
+    return f"{_ADJECTIVES[k % len(_ADJECTIVES)]}-{_NOUNS[k // len(_ADJECTIVES) % len(_NOUNS)]}-{count}"
+
+
+def clean_tags(tags: Sequence[str] | str) -> list[str]:
+    """Tags as a sorted list without blanks or repeats (a string is split at commas)."""
+    items = tags.split(",") if isinstance(tags, str) else tags
+    found = sorted({str(t).strip() for t in items if str(t).strip()})
+    for tag in found:
+        if len(tag) > MAX_NAME:
+            raise ConfigError(f"tag {tag[:20]!r}… is longer than {MAX_NAME} characters")
+    return found
+
+
+def checked_name(name: str) -> str:
+    """A run name stripped of blanks at its ends; ConfigError when empty or too long."""
+    name = str(name).strip()
+    if not name or len(name) > MAX_NAME:
+        raise ConfigError(f"a run name needs 1 to {MAX_NAME} characters, got {len(name)}")
+    return name
+
+
+def label_run(history: History, run_id: str, *, name: str | None = None,
+              tags: Sequence[str] | str | None = None, notes: str | None = None) -> None:
+    """Rename a run, replace its tags or its notes (None leaves one as it is)."""
+    sets: list[str] = []
+    values: list[Any] = []
+    if name is not None:
+        sets.append("name = ?")
+        values.append(checked_name(name))
+    if tags is not None:
+        sets.append("tags = ?")
+        values.append(json.dumps(clean_tags(tags)))
+    if notes is not None:
+        sets.append("notes = ?")
+        values.append(notes)
+    if not sets:
+        return
+    with history.transaction() as con:
+        if con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone() is None:
+            raise ConfigError(f"no run {run_id!r} in {history.path}")
+        con.execute(f"UPDATE runs SET {', '.join(sets)} WHERE run_id = ?", [*values, run_id])
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,19 +130,28 @@ class RunLog:
     def __init__(self, history: History, run_id: str) -> None:
         self.history, self.run_id = history, run_id
         self._phases = _PhaseWriter(self._write_phase)
+        self._at: tuple[str | None, int] = (None, 0)  # the phase and iteration now
+        self._losses: list[float] = []  # the current training's losses, thinned
+        self._posted = self._since = 0.0
         self._beat = _Heartbeat(self._write_beat)
 
     @classmethod
     def create(cls, history: History, run_id: str, *, config: Mapping[str, Any],
                summary: Mapping[str, Any], versions: Mapping[str, str]) -> RunLog:
         """Insert the run row; ``summary`` holds task, level, policy, engine, student, seed,
-        iterations, budget and checkpoint_dir."""
-        columns = ["run_id", "status", "config", "versions", "created_at", "updated_at",
-                   "heartbeat_at", "host", "pid", *summary]
-        values = [run_id, "running", json.dumps(config), json.dumps(versions), utcnow(), utcnow(),
-                  utcnow(), *owner(), *summary.values()]
-        marks = ", ".join("?" for _ in columns)
+        iterations, budget and checkpoint_dir, and may hold a name, tags (a list) and the
+        command line; a run without a name gets a readable one."""
+        summary = {**summary, "tags": json.dumps(clean_tags(summary.get("tags") or []))}
         with history.transaction() as con:
+            if summary.get("name") is None:
+                count = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+                summary["name"] = readable_name(count + 1, run_id)
+            summary["name"] = checked_name(summary["name"])
+            columns = ["run_id", "status", "config", "versions", "created_at", "updated_at",
+                       "heartbeat_at", "host", "pid", *summary]
+            values = [run_id, "running", json.dumps(config), json.dumps(versions), utcnow(),
+                      utcnow(), utcnow(), *owner(), *summary.values()]
+            marks = ", ".join("?" for _ in columns)
             con.execute(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({marks})", values)
         log = cls(history, run_id)
         log._beat.start()
@@ -114,7 +181,6 @@ class RunLog:
         """Stop beating the heartbeat (the run has ended, in whatever status)."""
         self._beat.stop()
 
-
     def set_status(self, status: str, message: str | None = None) -> None:
         with self.history.transaction() as con:
             con.execute(
@@ -122,21 +188,49 @@ class RunLog:
                 " WHERE run_id = ?", [status, message, utcnow(), utcnow(), self.run_id])
 
     def set_phase(self, phase: str, iteration: int, progress: float | None = None, *,
-                  wait: bool = False) -> None:
+                  wait: bool = False, detail: Mapping[str, Any] | None = None) -> None:
         """Live progress for watchers (the app's Live view), written in the background so
         the loop never waits on the file for it; ``wait`` writes it (and any pending one)
-        before returning."""
-        values = [phase, iteration, progress, utcnow(), self.run_id]
+        before returning. ``detail`` is the work done within the phase so far
+        (``{"unit", "done", "total", "loss"}``)."""
+        if (phase, iteration) != self._at:
+            self._at, self._losses, self._since = (phase, iteration), [], time.monotonic()
+        values = [phase, iteration, progress, json.dumps(dict(detail)) if detail else None,
+                  utcnow(), self.run_id]
         if wait:
             self._phases.flush()
             self._write_phase(values)
         else:
             self._phases.post(values)
 
+    def progress(self, unit: str, done: int, total: int, loss: float | None = None) -> None:
+        """Work done within the current phase (a ``students.progress`` listener): posted at
+        most every ``DETAIL_S`` seconds and at the end; a training loss joins a short trace."""
+        if loss is not None:
+            self._losses.append(round(float(loss), 4))
+            if len(self._losses) > 2 * MAX_TRACE:  # keep every other point: the shape stays
+                self._losses = self._losses[::2]
+        now = time.monotonic()
+        if done < total and now - self._posted < DETAIL_S:
+            return
+        self._posted = now
+        detail: dict[str, Any] = {"unit": unit, "done": int(done), "total": int(total),
+                                  "seconds": round(now - self._since, 2)}
+        if loss is not None:
+            detail.update(loss=round(float(loss), 4), losses=self._losses[-2 * MAX_TRACE:])
+        phase, iteration = self._at
+        if phase is not None:
+            self.set_phase(phase, iteration, done / total if total else None, detail=detail)
+
     def _write_phase(self, values: list[Any]) -> None:
         with self.history.transaction() as con:
             con.execute("UPDATE runs SET phase = ?, phase_iteration = ?, phase_progress = ?,"
-                        " heartbeat_at = ? WHERE run_id = ?", values)
+                        " phase_detail = ?, heartbeat_at = ? WHERE run_id = ?", values)
+
+    def label(self, *, name: str | None = None, tags: Sequence[str] | None = None,
+              notes: str | None = None) -> None:
+        """Rename the run, replace its tags or its notes (None leaves one as it is)."""
+        label_run(self.history, self.run_id, name=name, tags=tags, notes=notes)
 
     def _write_beat(self) -> bool:
         """The heartbeat, while the run is recorded as running; False once it is not."""

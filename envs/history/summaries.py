@@ -63,7 +63,8 @@ def runs(history: History, limit: int | None = MAX_RUNS) -> pd.DataFrame:
                    r.student, r.seed,
                    coalesce(i.iteration, 0) AS done, r.iterations, r.budget,
                    i.val_mean AS final_val, i.test_mean AS final_test,
-                   i.examples_used, r.created_at, r.heartbeat_at, r.phase, r.message
+                   i.examples_used, r.created_at, r.heartbeat_at, r.phase, r.message,
+                   coalesce(r.name, r.run_id) AS name, coalesce(r.tags, '[]') AS tags, r.notes
             FROM runs r LEFT JOIN (
                 SELECT run_id, iteration, val_mean, test_mean, examples_used FROM iterations
                 QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY iteration DESC) = 1
@@ -87,11 +88,13 @@ def live(history: History, run_id: str | None,
         row = fetch(con, f"""
             SELECT r.run_id, {SHOWN_STATUS_SQL} AS status, r.phase, r.phase_iteration,
                    r.phase_progress, r.heartbeat_at, r.iterations, r.created_at, r.updated_at,
-                   r.message, r.policy, r.task, r.student
+                   r.message, r.policy, r.task, r.student, r.level, r.seed,
+                   coalesce(r.name, r.run_id) AS name, r.phase_detail
             FROM runs r LEFT JOIN ({MEAN_SQL}) m USING (run_id) WHERE r.run_id = ?""",
                     [utcnow(), run_id])
         its = fetch(con, """
-            SELECT iteration, started_at, ended_at, t_total, val_mean, test_mean, examples_used
+            SELECT iteration, started_at, ended_at, t_total, val_mean, test_mean, examples_used,
+                   loss_first, loss_last
             FROM iterations WHERE run_id = ? ORDER BY iteration DESC LIMIT ?""",
                      [run_id, MAX_POINTS])
     return (None if row.empty else row.iloc[0].to_dict()), its.iloc[::-1].reset_index(drop=True)
