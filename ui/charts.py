@@ -14,6 +14,10 @@ _LAYOUT = dict(template="plotly_white", height=HEIGHT, margin=dict(l=60, r=20, t
                legend=dict(orientation="h", y=-0.18))
 
 
+# A short chart keeps its legend clear of the x-axis title.
+_SHORT = dict(margin=dict(l=60, r=20, t=50, b=80), legend=dict(orientation="h", y=-0.38))
+
+
 def _style(fig: go.Figure, title: str, **layout) -> go.Figure:
     fig.update_layout(**{**_LAYOUT, "title": title, **layout})
     return fig
@@ -75,11 +79,10 @@ def skill_heatmap(matrix: pd.DataFrame, title: str = "Val accuracy per skill", *
     text = [[_cell(n.iat[i, j], acc.iat[i, j], change.iat[i, j])
              + (f"<br>{about[skill]}" if about.get(skill) else "") for j in range(acc.shape[1])]
             for i, skill in enumerate(acc.index)]
-    shown = [[("" if _missing(v) else f"{100 * v:.0f}") for v in row] for row in acc.values]
     fig = go.Figure(go.Heatmap(
         z=acc.values, x=[str(c) for c in acc.columns], y=list(acc.index), zmin=0, zmax=1,
         colorscale="Viridis", text=text, colorbar=dict(title="acc", tickformat=".0%"),
-        customdata=shown, texttemplate="%{customdata}" if values and acc.size <= 900 else None,
+        texttemplate="%{z:.0%}" if values and acc.size <= 900 else None,
         textfont=dict(size=10),
         hovertemplate="%{y} · iteration %{x}<br>%{text}<extra></extra>"))
     if "alert" in matrix and matrix["alert"].any():
@@ -203,7 +206,7 @@ def progress_curve(its: pd.DataFrame, title: str = "Mean accuracy so far") -> go
         go.Scatter(x=its.iteration, y=its.test_mean, mode="lines+markers", name="test mean"),
     ])
     _style(fig, title, xaxis_title="iteration", yaxis_tickformat=".0%",
-                      yaxis_range=[0, 1.02], height=320)
+                      yaxis_range=[0, 1.02], height=320, **_SHORT)
     return whole_iterations(fig, its.iteration)
 
 
@@ -216,7 +219,7 @@ def loss_curve(its: pd.DataFrame, current: list[float] | None = None,
                                    line=dict(color="#dc2626"),
                                    hovertemplate="point %{x}: loss %{y:.3f}<extra></extra>"))
         return _style(fig, f"{title} (training now)", xaxis_title="recent steps",
-                      yaxis_title="loss", height=320)
+                      yaxis_title="loss", height=320, **_SHORT)
     done = its.dropna(subset=["loss_last"]) if "loss_last" in its else its.iloc[0:0]
     if done.empty:
         return empty(title, "no training finished yet")
@@ -224,7 +227,7 @@ def loss_curve(its: pd.DataFrame, current: list[float] | None = None,
         go.Scatter(x=done.iteration, y=done.loss_first, mode="lines+markers", name="first steps"),
         go.Scatter(x=done.iteration, y=done.loss_last, mode="lines+markers", name="last steps"),
     ])
-    _style(fig, title, xaxis_title="iteration", yaxis_title="loss", height=320)
+    _style(fig, title, xaxis_title="iteration", yaxis_title="loss", height=320, **_SHORT)
     return whole_iterations(fig, done.iteration)
 
 

@@ -96,7 +96,7 @@ def test_run_views_answer(served):
     heatmap, curves, start_end, alerts = api(client, "load_profile", RUN, "val", True)
     heat = plot(heatmap).data[0]
     assert heat.type == "heatmap" and len(heat.y) == 5 and "accuracy" in heat.text[0][1]
-    assert heat.texttemplate == "%{customdata}" and heat.customdata[0][0].isdigit()
+    assert heat.texttemplate == "%{z:.0%}"  # each cell shows its accuracy
     test = plot(api(client, "load_profile", RUN, "test", False)[0]).data[0]
     assert test.z != heat.z and not test.texttemplate  # the test split, without cell values
     alloc, plans, qc, forest, forest_table, note = api(client, "load_curriculum", TREE_RUN)

@@ -28,7 +28,7 @@ from .conftest import TINY_STUDENT_OPTIONS, TINY_TASK_OPTIONS, free_port
 # fails, since CI shares two cores with the rest of the suite.
 FIRST_PAGE_S = 15.0
 FINISHED = "gen-0013"  # a Skill-Tree run of the generated history
-# iteration 0 of this run trains on 1,600 seed examples first: long enough to look at
+# iteration 0 of this run trains on 1,600 seed examples for 60 epochs: long enough to look at
 SLOW_START = {"eval_size": 8, "seed_counts": {"max": 400, "rev": 400, "par": 400, "len": 400}}
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.skipif(
@@ -64,12 +64,13 @@ def served(generated_copy, tmp_path):
     app.close()
 
 
-def start(page, iterations: int, task=TINY_TASK_OPTIONS, steer: bool = False) -> str:
+def start(page, iterations: int, task=TINY_TASK_OPTIONS, steer: bool = False,
+          student=TINY_STUDENT_OPTIONS) -> str:
     """Start a run from the form (with ``steer``, it waits for approval at its first plan, so
     it stays running until stopped); its id, from the message."""
     page.get_by_label("Steer: approve each plan in the Steer tab").set_checked(steer)
     page.get_by_label("Task options (JSON)").fill(json.dumps(task))
-    page.get_by_label("Student options (JSON)").fill(json.dumps(TINY_STUDENT_OPTIONS))
+    page.get_by_label("Student options (JSON)").fill(json.dumps(student))
     page.get_by_label("Budget (examples per iteration)").fill("20")
     page.get_by_label("Iterations").first.fill(str(iterations))
     started = ("() => { const m = document.querySelector('#runs-message');"
@@ -133,8 +134,8 @@ def screenshots(browser, url: str, folder: Path, page) -> None:
     """Every view at 1440 and 800 px on a finished run, then on a live run in iteration 0."""
     folder.mkdir(parents=True, exist_ok=True)
     page.get_by_role("tab", name="Runs").click()
-    live = start(page, iterations=2, task=SLOW_START)
-    for run_id, kind in ((FINISHED, "finished"), (live, "live")):
+    live = start(page, iterations=2, task=SLOW_START, student={**TINY_STUDENT_OPTIONS, "epochs": 60})
+    for run_id, kind in ((live, "live"), (FINISHED, "finished")):
         for width in (1440, 800):
             view = browser.new_page(viewport={"width": width, "height": 900})
             view.goto(url)
@@ -142,7 +143,12 @@ def screenshots(browser, url: str, folder: Path, page) -> None:
             select_row(view, run_id)
             for label, _ in TABS.values():
                 view.get_by_role("tab", name=label).click()
-                time.sleep(2.0)
+                time.sleep(1.0)
+                try:  # until the view's loads are done (no "processing" left on the page)
+                    view.wait_for_function("() => !document.body.innerText.includes('processing |')",
+                                           timeout=30_000)
+                except Exception:  # a slow machine: take it as it is
+                    pass
                 view.screenshot(path=str(folder / f"{kind}-{width}-{label.lower().replace(' ', '-')}.png"),
                                 full_page=True)
             view.close()

@@ -29,7 +29,8 @@ class CurriculumView:
 
 def build() -> CurriculumView:
     allocations = gr.Plot(label="Allocations")
-    plans = gr.Dataframe(label="The teacher's reasoning per iteration", interactive=False,
+    plans = gr.Dataframe(human(pd.DataFrame(), "pick a run"),
+                         label="The teacher's reasoning per iteration", interactive=False,
                          wrap=True, max_height=320, elem_id="plans-table")
     with gr.Row():
         qc = gr.Plot(label="QC yield")

@@ -52,7 +52,8 @@ def build() -> DataView:
         page = gr.Number(1, label="Page", precision=0, minimum=1, scale=1, min_width=80)
         next_ = gr.Button("Next page ▶", scale=1, size="sm")
     summary = gr.Markdown()
-    table = gr.Dataframe(interactive=False, wrap=True, max_height=420)
+    table = gr.Dataframe(human(pd.DataFrame(), "pick a run to browse its examples"),
+                         interactive=False, wrap=True, max_height=420)
     with gr.Row():
         call_iteration = gr.Number(label="Iteration", precision=0)
         call_seq = gr.Number(label="Example #", precision=0)

@@ -45,13 +45,15 @@ def build() -> ErrorsView:
     with gr.Row():
         iteration = gr.Dropdown([], label="Iteration", allow_custom_value=True)
         skill = gr.Dropdown([], label="Skill", allow_custom_value=True)
-    table = gr.Dataframe(label="Wrong answers (click one for its history)", interactive=False,
+    table = gr.Dataframe(human(pd.DataFrame(), "pick a run, an iteration and a skill"),
+                         label="Wrong answers (click one for its history)", interactive=False,
                          max_height=360, wrap=True)
     with gr.Row():
         item_id = gr.Textbox(label="Item id")
         item_go = gr.Button("Show its answers")
     item_head = gr.Markdown()
-    item_table = gr.Dataframe(label="Answers across iterations", interactive=False, wrap=True)
+    item_table = gr.Dataframe(human(pd.DataFrame(), "click a wrong answer above, or type an item id"),
+                              label="Answers across iterations", interactive=False, wrap=True)
     return ErrorsView(split, plot, iteration, skill, table, item_id, item_go, item_head, item_table)
 
 
@@ -105,7 +107,7 @@ def item_answers(deps: Deps, run_id: str | None, split: str,
     """One item's header (prompt, right answer) and its answers across iterations."""
     run_id = require_run(run_id)
     if not item_id:
-        return "", pd.DataFrame(columns=["iteration", "prediction", "correct"])
+        return "", human(pd.DataFrame(), "click a wrong answer above, or type an item id")
     frame = browse.item_answers(deps.history, run_id, item_id, split)
     found = _items(deps, run_id, split).get(item_id)
     head = f"**{item_id}**" + (f": `{found.prompt}` → right answer `{found.answer}`" if found else "")

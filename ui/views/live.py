@@ -46,6 +46,13 @@ def wire(view: LiveView, shared: Shared, on: On) -> None:
     on(shared.timer.tick, poll_live, [shared.run, view.follow, shared.version],
        [view.text, view.bar, view.plot, view.loss, shared.version], "poll_live",
        trigger_mode="once")
+    if "live" in shared.tabs:  # a chart drawn while its tab was hidden shows blank: redraw
+        on(shared.tabs["live"].select, forget_version, [], [shared.version], "redraw_live")
+
+
+def forget_version(deps: Deps) -> str:
+    """An empty version string: the next poll sends the charts again."""
+    return ""
 
 
 def poll_live(deps: Deps, selected: str | None, follow: bool, seen: str | None) -> tuple[Any, ...]:
