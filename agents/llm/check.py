@@ -35,6 +35,7 @@ TRANSIENT = frozenset({"rate_limit", "server", "timeout", "connection", "api", "
 _SCHEMA = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
 _ASK = "Reply with the JSON object {\"ok\": true} and nothing else."
 SLOT_CALLS = 3
+QUICK_S = 0.2  # calls this quick tell nothing about slots
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,8 @@ class CheckReport:
         width = max(len(p.name) for p in self.probes) if self.probes else 10
         mark = {True: "yes", False: "no", None: "-"}
         lines = [f"endpoint {self.base_url}, model {self.model!r}"]
-        lines += [f"  {p.name:<{width}}  {mark[p.ok]:<3}  {p.detail}" for p in self.probes]
+        lines += [f"  {p.name:<{width}}  {mark[p.ok]:<3}  {' '.join(p.detail.split())[:150]}"
+                  for p in self.probes]
         lines.append(f"checked in {self.seconds:.1f}s: " + (
             "a teacher can use it" if self.usable else f"not usable: {self.problem}"))
         return "\n".join(lines)
@@ -176,14 +178,15 @@ def _probe(p: _Prober, config: LLMConfig, report: CheckReport) -> None:
               f"{tokens[0]} in, {tokens[1]} out" if tokens != (0, 0) else "not reported"))
     slots = _slots(p, config)
     learnt["latency_s"] = (None, f"{latency:.3f}", "a short chat call")
+    if slots is not None:
+        learnt["slots"] = (None, str(slots), f"{SLOT_CALLS} calls at once")
     if tokens[1]:
         learnt["seconds_per_token"] = (None, f"{latency / tokens[1]:.4f}",
                                        f"{tokens[1]} tokens written in {latency:.2f}s")
-    learnt["slots"] = (None, str(slots), f"{SLOT_CALLS} calls at once")
     add(Probe("latency", True, f"{latency:.2f}s for a short call" + (
         f" ({tokens[1] / latency:.1f} tokens/s)" if tokens[1] and latency else "")))
-    add(Probe("parallel slots", True, f"{slots} (calls in flight at once when "
-                                      "llm.concurrency is not set)"))
+    add(Probe("parallel slots", True, "too quick to tell: not limited" if slots is None else
+              f"{slots} (calls in flight at once when llm.concurrency is not set)"))
 
 
 def _models(p: _Prober, config: LLMConfig, report: CheckReport) -> tuple[bool | None, str]:
@@ -229,7 +232,7 @@ def _models(p: _Prober, config: LLMConfig, report: CheckReport) -> tuple[bool | 
                                        " serve any name)"))
 
 
-def _slots(p: _Prober, config: LLMConfig) -> int:
+def _slots(p: _Prober, config: LLMConfig) -> int | None:
     """Calls the server runs at once: ``SLOT_CALLS`` short calls sent together take about
     ``SLOT_CALLS`` times the quickest of them on a one-slot server, about as long on a server
     with that many slots."""
@@ -242,6 +245,8 @@ def _slots(p: _Prober, config: LLMConfig) -> int:
     done = [latency for o in outs if not isinstance(o, CallFailed) for latency in [o[1]]]
     if len(done) < SLOT_CALLS:
         return 1
+    if max(done) < QUICK_S:  # answered before any queue could show: no limit worth keeping
+        return None
     return max(1, min(SLOT_CALLS, round(SLOT_CALLS * min(done) / max(wall, 1e-6))))
 
 
