@@ -242,3 +242,33 @@ def test_every_fault_of_the_proxy_is_recorded_under_its_kind(tmp_path):
     recorded = dict(history.rows("SELECT error_kind, count(*) FROM llm_calls"
                                  " WHERE status = 'error' GROUP BY 1"))
     assert len(proxy.faults()) >= 3 and recorded == expected
+
+
+# -- output a small model writes ------------------------------------------------------------
+def test_json_with_raw_newlines_in_strings_is_accepted_and_failures_keep_their_raw_text(tmp_path):
+    history = History(tmp_path / "h.duckdb")
+    broken = "Here you go: {\"total\": 7" + " and more" * 40
+    with ScriptedServer(lambda body: '{"total": 7, "note": "line one\nline two"}') as server, \
+            client(server.url, history) as llm:
+        server.push(broken)
+        assert llm.complete(chat("s", "u", Sum)).parsed.total == 7  # strict JSON would refuse
+    raw = history.scalar("SELECT raw FROM llm_calls WHERE error_kind = 'malformed'")
+    assert raw == broken and len(raw) > 300  # the whole text (bounded), not a 60-char preview
+
+
+# -- the call cache: keyed by endpoint, with a switch ----------------------------------------
+@pytest.mark.parametrize("cache, replayed", [("shared", [True, False, True]),
+                                             ("run", [False, False, True]),
+                                             ("off", [False, False, False])])
+def test_the_cache_is_keyed_by_endpoint_and_switched_by_llm_cache(tmp_path, cache, replayed):
+    history = History(tmp_path / "h.duckdb")
+    request = chat("s", "same question", Sum, seed=1)
+    with ScriptedServer(lambda body: '{"total": 1}') as one, \
+            ScriptedServer(lambda body: '{"total": 1}') as two:
+        with client(one.url, history, run_id="a", cache=cache) as llm:
+            llm.complete(request)
+        got = []
+        for url, run_id in ((one.url, "b"), (two.url, "b"), (one.url, "a")):
+            with client(url, history, run_id=run_id, cache=cache) as llm:
+                got.append(llm.complete(request).cached)
+    assert got == replayed  # another run (shared only), another endpoint (never), a resume
