@@ -90,6 +90,13 @@ def select_row(page, run_id: str) -> None:
     page.locator("#run-page").get_by_text(run_id).first.wait_for(timeout=60_000)
 
 
+def loaded(page, selector: str, timeout_s: float = 60.0) -> None:
+    """Wait until nothing under ``selector`` is still loading (gradio's "processing" label)."""
+    page.wait_for_function(
+        "s => !document.querySelector(s).innerText.includes('processing |')", arg=selector,
+        timeout=timeout_s * 1000)
+
+
 def status(history: History, run_id: str) -> str:
     return history.scalar("SELECT status FROM runs WHERE run_id = ?", [run_id])
 
@@ -120,6 +127,7 @@ def test_the_runs_table_selects_stops_and_resumes_the_clicked_run(browser, serve
 
     page.get_by_role("tab", name="Skill profile").click()
     page.locator("#skill-heatmap g.hm image").wait_for(state="attached", timeout=120_000)
+    loaded(page, "#skill-heatmap")
     region = tmp_path / "heatmap.png"
     page.locator("#skill-heatmap").screenshot(path=str(region))
     assert not_blank(region)
@@ -144,9 +152,8 @@ def screenshots(browser, url: str, folder: Path, page) -> None:
             for label, _ in TABS.values():
                 view.get_by_role("tab", name=label).click()
                 time.sleep(1.0)
-                try:  # until the view's loads are done (no "processing" left on the page)
-                    view.wait_for_function("() => !document.body.innerText.includes('processing |')",
-                                           timeout=30_000)
+                try:
+                    loaded(view, "body")
                 except Exception:  # a slow machine: take it as it is
                     pass
                 view.screenshot(path=str(folder / f"{kind}-{width}-{label.lower().replace(' ', '-')}.png"),
