@@ -152,36 +152,6 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _curriculum(history: History, report: dict) -> dict:
-    """The run's curriculum metrics (``envs.curves.curriculum``), against the newest completed
-    uniform and oracle runs in the same history with the same task, level, student, budget,
-    iterations and seed; the threshold is the task's when it is a challenge profile."""
-    from envs.curves import curriculum
-    from envs.history.queries import iterations
-    from envs.tasks.task import make as make_task
-    from students.errors import CurriculabError
-
-    run = report["run"]
-    try:
-        task = make_task(run["task"], **report["config"]["task"]["options"])
-    except CurriculabError:
-        task = None
-    challenge = getattr(task, "challenge", None)
-    others = summaries.runs(history, limit=None)
-    same = others[(others.status == "completed") & (others.run_id != run["run_id"])
-                  & others.policy.isin(["uniform", "oracle"])]
-    for key in ("task", "level", "student", "seed", "iterations", "budget"):
-        same = same[same[key] == run[key]]
-
-    def curve(run_id: str) -> list[tuple[int, float]]:
-        return [(int(r.examples_used), float(r.test_mean))
-                for r in iterations(history, run_id).itertuples()]
-
-    baselines = {p: curve(g.run_id.iloc[0]) for p, g in same.groupby("policy")}
-    return curriculum(curve(run["run_id"]), challenge and challenge.threshold,
-                      run["budget"] * run["iterations"], baselines)
-
-
 def _cell(value: object) -> object:
     """A frame's value for a terminal table: missing ones (None, NaN, NA) as empty text."""
     return "" if pd.isna(value) else value

@@ -274,6 +274,32 @@ def _m007_llm_capabilities(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE llm_cache ADD COLUMN base_url VARCHAR")
 
 
+@migration(8, "sweeps and their cells: axis values, run, status and error of each")
+def _m008_sweeps(con: duckdb.DuckDBPyConnection) -> None:
+    # A sweep is a set of runs made from one spec; its id is a hash of the cells' configs, so
+    # running the same spec again finds it. Membership lives here, not in the runs table.
+    con.execute(
+        """
+        CREATE TABLE sweeps (
+            sweep_id VARCHAR, name VARCHAR, spec JSON, cells INTEGER, executor VARCHAR,
+            status VARCHAR, created_at TIMESTAMP, updated_at TIMESTAMP
+        )
+        """
+    )
+    # One row per cell: its axis values and config, the run it became, where it stands
+    # (pending | running | completed | failed), attempts so far, the iteration the latest
+    # attempt resumed after (NULL: from the start) and the last error, kept across retries.
+    con.execute(
+        """
+        CREATE TABLE sweep_cells (
+            sweep_id VARCHAR, cell VARCHAR, seq INTEGER, run_id VARCHAR, axes JSON,
+            config JSON, status VARCHAR, attempts INTEGER, resumed_after INTEGER,
+            error VARCHAR, worker VARCHAR, seconds DOUBLE, updated_at TIMESTAMP
+        )
+        """
+    )
+
+
 # Per-iteration tables and the columns that name one row: a run's iteration is recorded once,
 # so writing it again (two processes on one run) fails as a whole instead of doubling rows.
 # A NULL subskill (the skill as a whole) counts as one value.
@@ -312,32 +338,6 @@ def _m005_keys(con: duckdb.DuckDBPyConnection) -> None:
                     FROM {table}) WHERE k = 1 ORDER BY r""")
         indexed = ", ".join(f"coalesce(\"{c}\", '')" if c == "subskill" else f'"{c}"' for c in key)
         con.execute(f"CREATE UNIQUE INDEX {table}_key ON {table} ({indexed})")
-
-
-@migration(8, "sweeps and their cells: axis values, run, status and error of each")
-def _m008_sweeps(con: duckdb.DuckDBPyConnection) -> None:
-    # A sweep is a set of runs made from one spec; its id is a hash of the cells' configs, so
-    # running the same spec again finds it. Membership lives here, not in the runs table.
-    con.execute(
-        """
-        CREATE TABLE sweeps (
-            sweep_id VARCHAR, name VARCHAR, spec JSON, cells INTEGER, executor VARCHAR,
-            status VARCHAR, created_at TIMESTAMP, updated_at TIMESTAMP
-        )
-        """
-    )
-    # One row per cell: its axis values and config, the run it became, where it stands
-    # (pending | running | completed | failed), attempts so far, the iteration the latest
-    # attempt resumed after (NULL: from the start) and the last error, kept across retries.
-    con.execute(
-        """
-        CREATE TABLE sweep_cells (
-            sweep_id VARCHAR, cell VARCHAR, seq INTEGER, run_id VARCHAR, axes JSON,
-            config JSON, status VARCHAR, attempts INTEGER, resumed_after INTEGER,
-            error VARCHAR, worker VARCHAR, seconds DOUBLE, updated_at TIMESTAMP
-        )
-        """
-    )
 
 
 @migration(6, "run names, tags, notes and command line; progress within a phase")
