@@ -13,14 +13,16 @@ Per (profile, student, level, policy) it prints, as ``{"mean", "ci95", "n"}`` ov
 - ``vs_oracle``: the examples-to-threshold ratio against the ``oracle`` policy instead (and
   ``vs_oracle_aulc``).
 
-Runs are listed as ``RunConfig``s and executed by one function, ``run_configs``, which reuses
-the curves of completed runs found in ``--out``. The ``sim`` student runs in this process
-without a history (thousands of steps a second); any other student runs as a real run
-(``agents.runner.start_run``), each in its own history file, ``--workers`` at a time. Writes
-an HTML report: curves with 95% bands, and a table with policies as rows and profiles as
+Every run is a real run (``agents.runner.start_run``) recorded in one history,
+``OUT/teaching.duckdb``: the configs of each student run as one sweep
+(``agents.sweep.run_configs``) on ``--workers`` local worker processes, or on Ray with
+``--ray [ADDRESS]``. A config already completed in that history is read back, not run again,
+and a rerun resumes an interrupted sweep; the curves are read from the history. Writes an
+HTML report: curves with 95% bands, and a table with policies as rows and profiles as
 columns.
 
     python bench/teaching.py --quick                       # sim, 2 seeds; tiny-gpt, 1 seed
+    python bench/teaching.py --quick --workers 2 --out DIR # again with DIR: reused, not rerun
     python bench/teaching.py --students sim --sim-seeds 30 # the simulated grid
     python bench/teaching.py --students tiny-gpt --seeds 0 1 2 3 4 5 6 7 --profiles distractors-v1
 """
@@ -28,26 +30,26 @@ columns.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
-import hashlib
 import json
-import multiprocessing
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from agents import sweep  # noqa: E402
 from agents.config import RunConfig, StudentConfig, TaskConfig, TeacherConfig  # noqa: E402
+from agents.sweep import LocalExecutor, RayExecutor  # noqa: E402
+from agents.sweep.spec import cell_key  # noqa: E402
 from envs.curves import aulc, estimate, examples_to_reach, value_at  # noqa: E402
+from envs.history import History  # noqa: E402
 from envs.tasks.task import make  # noqa: E402
-from students.errors import CurriculabError  # noqa: E402
+from students.errors import ConfigError, CurriculabError  # noqa: E402
 from students.plugins import load_plugins  # noqa: E402
 
 PROFILES = ("independent-v1", "mostly-known-v1", "distractors-v1", "prerequisites-v1",
@@ -60,95 +62,49 @@ Curve = list[tuple[int, float]]
 
 
 # -- running ---------------------------------------------------------------------------------
-def digest(config: RunConfig) -> str:
-    """The name of a run's cached curve: a hash of its whole config."""
-    text = json.dumps(config.to_dict(), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def run_configs(configs: Sequence[RunConfig], history: History, make_executor=None, *,
+                name: str = "teaching", shards: str | None = None,
+                progress: bool = False) -> list[Curve]:
+    """Each config's curve (examples used, mean test accuracy) per iteration, in order.
+
+    A config already completed in ``history`` (by any sweep there: its cell is the hash of the
+    whole config) is read back; the others run as one sweep (``agents.sweep.run_configs``) on
+    ``make_executor()`` (default: one local worker), which a rerun resumes."""
+    keys = [cell_key(c) for c in configs]
+    done = completed_runs(history, keys)
+    todo = [c for c, k in zip(configs, keys) if k not in done]
+    if todo:
+        executor = make_executor() if make_executor else LocalExecutor(1)
+        result = sweep.run_configs(todo, history, executor, name=name, shards=shards,
+                                   progress=progress)
+        done |= {c.cell: c.run_id for c in result.cells if c.status == "completed"}
+        if result.failed:
+            first = result.failed[0]
+            raise CurriculabError(f"{len(result.failed)} of {len(result.cells)} runs of sweep"
+                                  f" {result.sweep_id} did not complete (run {first.run_id}:"
+                                  f" {first.error}); run the same command again to resume them")
+    curves = curves_of(history, list(done.values()))
+    return [curves[done[k]] for k in keys]
 
 
-def run_configs(configs: Sequence[RunConfig], out: Path, *, workers: int = 1,
-                log=None) -> list[Curve]:
-    """Each config's curve (examples used, mean test accuracy) per iteration, in order; the
-    curves of runs completed before (``out/curves``) are reused, the others run."""
-    cache = out / "curves"
-    cache.mkdir(parents=True, exist_ok=True)
-    curves: dict[int, Curve] = {}
-    todo = []
-    for k, config in enumerate(configs):
-        path = cache / f"{digest(config)}.json"
-        if path.exists():
-            curves[k] = [tuple(p) for p in json.loads(path.read_text())]
-        else:
-            todo.append((k, config, path))
-    local = [t for t in todo if t[1].student.id == "sim"]
-    remote = [t for t in todo if t[1].student.id != "sim"]
-    for k, config, path in local:
-        curves[k] = _keep(path, simulate(config))
-    if remote:
-        context = multiprocessing.get_context("spawn")  # a fresh interpreter, no forked torch
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(run_curve, config, out / "runs" / f"{path.stem}.duckdb"):
-                       (k, config, path) for k, config, path in remote}
-            for future in as_completed(futures):
-                k, config, path = futures[future]
-                curves[k] = _keep(path, future.result())
-                if log:
-                    log(config, curves[k])
-    return [curves[k] for k in range(len(configs))]
+def completed_runs(history: History, keys: Sequence[str]) -> dict[str, str]:
+    """Config hash -> run id, for the configs completed in ``history`` by any sweep."""
+    history.ensure()
+    return dict(history.rows(
+        "SELECT c.cell, any_value(c.run_id) FROM sweep_cells c JOIN runs r USING (run_id)"
+        " WHERE c.status = 'completed' AND r.status = 'completed' AND list_contains(?, c.cell)"
+        " GROUP BY c.cell", [list(keys)]))
 
 
-def _keep(path: Path, curve: Curve) -> Curve:
-    path.write_text(json.dumps(curve))
-    return curve
-
-
-def run_curve(config: RunConfig, db: Path) -> Curve:
-    """One real run recorded in ``db`` (read back when already completed there)."""
-    from agents.runner import start_run
-    from envs.history import History
-    from envs.history.queries import iterations
-    from envs.history.summaries import runs
-
-    db.parent.mkdir(parents=True, exist_ok=True)
-    history = History(db)
-    done = runs(history) if db.exists() else None
-    if done is not None and not done.empty and done.status.iloc[0] == "completed":
-        run_id = done.run_id.iloc[0]
-    else:
-        with contextlib.redirect_stdout(sys.stderr):  # stdout carries the JSON
-            run_id = start_run(config, history, progress=False).run_id
-    its = iterations(history, run_id)
-    return [(int(r.examples_used), float(r.test_mean)) for r in its.itertuples()]
-
-
-def simulate(config: RunConfig) -> Curve:
-    """The run loop of ``agents.runner`` without a history or checkpoints, for the simulated
-    student; built as the runner builds a session, with the task made once per process."""
-    from agents.engine import make_engine
-    from agents.policy import make_policy
-    from agents.runner import TASK_READERS
-    from envs.environment import LEVELS
-    from envs.tasks.profile import world_of
-    from students import make_student
-    from students.seeding import derive_seed
-
-    task = _task(config.task.id, json.dumps(config.task.options, sort_keys=True))
-    student = make_student(config.student.id, **{"seed": config.seed, **config.student.options})
-    student.bind(world_of(task))
-    env = LEVELS.make(config.teacher.level, task=task, student=student, config=config.env)
-    needs = {"task": task} if config.teacher.policy in TASK_READERS else {}
-    policy = make_policy(config.teacher.policy,
-                         **{"seed": config.seed, **config.teacher.policy_options, **needs})
-    engine = make_engine(config.teacher.engine,
-                         **{"seed": config.seed, **config.teacher.engine_options, "task": task})
-    obs = env.reset(seed=config.seed)
-    curve = [(0, env.test.mean_accuracy)]
-    for t in range(1, config.iterations + 1):
-        plan = policy.plan(obs, config.teacher.budget)
-        examples = engine.generate(plan, obs, iteration=t, seed=derive_seed(config.seed, "engine"))
-        obs = env.step(examples, plan=plan).observation
-        curve.append((len(env.accumulated), env.test.mean_accuracy))
-    return curve
+def curves_of(history: History, run_ids: Sequence[str]) -> dict[str, Curve]:
+    """Each run's (examples used, mean test accuracy) per iteration, iteration 0 first."""
+    frame = history.frame(
+        "SELECT run_id, examples_used, test_mean FROM iterations WHERE list_contains(?, run_id)"
+        " ORDER BY run_id, iteration", [list(run_ids)])
+    curves: dict[str, Curve] = {r: [] for r in run_ids}
+    for run_id, x, y in frame.itertuples(index=False):
+        curves[run_id].append((int(x), float(y)))
+    return curves
 
 
 @functools.cache
@@ -166,7 +122,7 @@ def configs_for(profile: str, student: str, level: str, policy: str, seeds: Sequ
     task = TaskConfig(id=profile, options={"eval_size": args.eval_size} if args.eval_size else {})
     return [RunConfig(task=task, student=StudentConfig(student, options),
                       teacher=teacher, iterations=args.iterations or challenge.iterations,
-                      seed=seed, checkpoint_dir=str(args.out / "ckpt"), plugins=args.plugin)
+                      seed=seed, plugins=args.plugin)
             for seed in seeds]
 
 
@@ -298,14 +254,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--iterations", type=int, help="override every profile's iterations")
     parser.add_argument("--eval-size", type=int,
                         help="val and test items per skill (default: the profile's, 100)")
-    parser.add_argument("--workers", type=int, default=1, help="real runs at once (default 1)")
+    parser.add_argument("--workers", type=int,
+                        help="runs at once: local worker processes (default 1), or the CPUs of"
+                             " a local Ray (default: every core)")
+    parser.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                        help="run on Ray: a local one, or the cluster at ADDRESS (auto,"
+                             " HOST:PORT); needs the ray extra")
     parser.add_argument("--student-opt", action="append", default=[], metavar="KEY=VALUE",
                         help="a tiny-gpt option for every run, repeatable")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 4 policies, sim over 2 seeds, a tiny tiny-gpt over 1 seed "
                              "(uniform and oracle on prerequisites-v1, 2 iterations)")
-    parser.add_argument("--out", help="folder for curves, histories and checkpoints; completed "
-                                      "runs found there are reused (default: temporary)")
+    parser.add_argument("--out", help="folder for the history (OUT/teaching.duckdb), shards and "
+                                      "checkpoints; runs completed there are reused (default: "
+                                      "temporary)")
     parser.add_argument("--html", help="HTML report (default: OUT/teaching.html)")
     parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
                         help="a module or .py file registering tasks or policies, repeatable")
@@ -314,6 +276,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.plugin = load_plugins(args.plugin)
     except CurriculabError as e:
         parser.error(str(e))
+    if args.workers is not None and args.workers < 1:
+        parser.error(f"--workers must be at least 1, got {args.workers}")
+    if args.ray and args.workers is not None:
+        parser.error("--workers applies to local workers or a local Ray; a cluster at --ray"
+                     " ADDRESS runs as many cells as it has CPUs")
     args.out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="teaching-"))
     args.html = Path(args.html) if args.html else args.out / "teaching.html"
     args.student_opt = dict(_option(o) for o in args.student_opt)
@@ -356,27 +323,36 @@ def main(argv: list[str] | None = None) -> None:
     cells = plan_grid(args)
     flat = [c for _, configs in cells for c in configs]
     timed: dict[str, list[float]] = {}
-    done = [0]
-
-    def log(config: RunConfig, curve: Curve) -> None:
-        done[0] += 1
-        print(f"[{done[0]} {time.perf_counter() - start:.0f}s] {config.task.id} {config.student.id}"
-              f" {config.teacher.policy} seed {config.seed}: {curve[0][1]:.3f} -> {curve[-1][1]:.3f}",
-              file=sys.stderr, flush=True)
-
+    args.out.mkdir(parents=True, exist_ok=True)
+    history = History(args.out / "teaching.duckdb")
+    if args.ray:  # a cluster: shards in each node's temp dir
+        make_executor, shards = functools.partial(RayExecutor, args.ray), None
+    elif args.ray is not None:
+        make_executor, shards = functools.partial(RayExecutor, workers=args.workers), None
+    else:
+        make_executor = functools.partial(LocalExecutor, args.workers or 1)
+        shards = str(args.out / "shards")
     by_student: dict[str, list[RunConfig]] = {}
     for config in flat:
         by_student.setdefault(config.student.id, []).append(config)
     results_curves: dict[str, Curve] = {}
-    for student, configs in by_student.items():  # timed per student, cached runs included
+    for student, configs in by_student.items():  # a sweep per student, timed (reused runs too)
         t0 = time.perf_counter()
-        for config, curve in zip(configs, run_configs(configs, args.out, workers=args.workers, log=log)):
-            results_curves[digest(config)] = curve
+        try:
+            got = run_configs(configs, history, make_executor, name=f"teaching-{student}",
+                              shards=shards, progress=sys.stderr.isatty())
+        except CurriculabError as e:  # a bad --ray (exit 2), or runs that did not complete
+            print(f"bench/teaching.py: {e}", file=sys.stderr)
+            raise SystemExit(2 if isinstance(e, ConfigError) else 1) from None
+        for config, curve in zip(configs, got):
+            results_curves[cell_key(config)] = curve
         timed[student] = [time.perf_counter() - t0, len(configs)]
+        print(f"{student}: {len(configs)} runs in {timed[student][0]:.0f}s", file=sys.stderr,
+              flush=True)
     curves: dict[tuple, dict[str, dict[int, Curve]]] = {}
     for (profile, student, level, policy), configs in cells:
         curves.setdefault((profile, student, level), {})[policy] = {
-            c.seed: results_curves[digest(c)] for c in configs}
+            c.seed: results_curves[cell_key(c)] for c in configs}
     results: dict[str, dict] = {}
     for (profile, student, level), by_policy in curves.items():
         challenge = _task(profile, "{}").challenge

@@ -1,12 +1,13 @@
 """The teaching benchmark's numbers: examples to a threshold (censored runs count their total),
 the ratios against uniform and oracle per seed with intervals, the table, and one function
-that runs a list of configs and reuses the completed ones."""
+that runs a list of configs as a sweep into one history and reuses the completed ones."""
 
-import json
+from dataclasses import replace
 
 import pytest
 
 from agents.config import RunConfig, StudentConfig, TaskConfig, TeacherConfig
+from envs.history import History
 from tests.benches import load_bench
 
 teaching = load_bench("teaching")
@@ -33,12 +34,28 @@ def test_ratios_are_per_seed_against_the_baseline_with_an_interval():
     assert "| fast | 0.75 [0.50, 1.00] |" in table
 
 
-def test_run_configs_runs_the_simulated_student_and_reuses_completed_runs(tmp_path):
+@pytest.mark.slow
+def test_run_configs_records_each_run_in_one_history_and_reuses_completed_runs(tmp_path):
     config = RunConfig(task=TaskConfig(id="distractors-v1"), student=StudentConfig("sim"),
                        teacher=TeacherConfig(policy="oracle", budget=240), iterations=2, seed=1)
-    curve, = teaching.run_configs([config], tmp_path)
+    other = replace(config, seed=2)
+    history = History(tmp_path / "teaching.duckdb")
+    curve, second = teaching.run_configs([config, other], history, shards=str(tmp_path / "s"))
     assert len(curve) == 3 and 0 == curve[0][0] < curve[1][0] <= 240 < curve[2][0] <= 480
     assert curve[-1][1] > curve[0][1]  # the oracle teaches the learnable skills
-    cached = tmp_path / "curves" / f"{teaching.digest(config)}.json"
-    cached.write_text(json.dumps([[0, 0.5]]))  # a completed run is read back, not run again
-    assert teaching.run_configs([config], tmp_path) == [[(0, 0.5)]]
+    assert len(second) == 3 and second != curve
+    run_id, = history.rows("SELECT run_id FROM sweep_cells c JOIN runs USING (run_id)"
+                           " WHERE c.status = 'completed' AND runs.seed = 1")[0]
+    # a completed run is read back from the history, not run again, even when asked for
+    # within another list of configs (another sweep's worth)
+    with history.transaction() as con:
+        con.execute("UPDATE iterations SET test_mean = 0.5 WHERE run_id = ?", [run_id])
+    again, = teaching.run_configs([config], history)
+    assert again == [(x, 0.5) for x, _ in curve]
+    assert history.rows("SELECT count(*), count(DISTINCT sweep_id) FROM sweep_cells") == [(2, 1)]
+
+
+def test_a_cluster_address_with_workers_is_refused_in_one_line(capsys):
+    with pytest.raises(SystemExit) as exit:
+        teaching.parse_args(["--ray", "auto", "--workers", "2"])
+    assert exit.value.code == 2 and "--workers applies to local workers" in capsys.readouterr().err
