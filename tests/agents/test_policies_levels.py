@@ -8,12 +8,13 @@ from agents.policy import POLICIES, make_policy
 from envs.records import Answer, Item, Observation, Skill, SkillProfile, SkillScore, Subskill
 
 NEEDS_LLM = {"llm"}
+NEEDS_TASK = {"oracle"}  # checked with a challenge profile in tests/agents/test_oracle.py
 SKILLS = ("add", "sub", "mul", "rev")
 ACCURACY = [{"add": 0.9, "sub": 0.5, "mul": 0.1, "rev": 0.0},
             {"add": 0.9, "sub": 0.6, "mul": 0.4, "rev": 0.0},
             {"add": 0.88, "sub": 0.65, "mul": 0.7, "rev": 0.02}]
 make_policy("uniform")  # load the built-ins so the parametrisation sees them
-POLICY_IDS = [p for p in POLICIES.ids() if p not in NEEDS_LLM]
+POLICY_IDS = [p for p in POLICIES.ids() if p not in NEEDS_LLM | NEEDS_TASK]
 
 
 def skill_list(t: int) -> Observation:
