@@ -173,13 +173,14 @@ def _served_url(app: subprocess.Popen, log: Path) -> str:
 def test_the_teaching_benchmark_runs_a_plugin_task(world, tmp_path, name):
     way = world[name]
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "teaching.py"), "--quick", "--tasks", way.task,
-         "--levels", "skill-list", "--policies", "uniform", "--workers", "1",
-         "--out", str(tmp_path), *way.flags],
+        [sys.executable, str(ROOT / "bench" / "teaching.py"), "--quick", "--profiles", way.task,
+         "--students", "tiny-gpt", "--levels", "skill-list", "--policies", "uniform",
+         "--workers", "1", "--out", str(tmp_path), *way.flags],
         cwd=way.cwd, env=way.env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    results = json.loads(done.stdout)["results"]
-    assert [(r["task"], r["policy"]) for r in results] == [(way.task, "uniform")]
+    profiles = json.loads(done.stdout)["profiles"]
+    assert list(profiles) == [way.task]
+    assert list(profiles[way.task]["students"]["tiny-gpt"]["policies"]) == ["uniform"]
 
 
 # -- in one process: the README's task, plug-in loading, the registry's rules -------------

@@ -29,7 +29,10 @@ def run_row(history: History, run_id: str) -> dict[str, Any]:
 
 
 def is_recorded(history: History, run_id: str) -> bool:
-    """Whether the run has its row yet (a run starting in another thread or process)."""
+    """Whether the run has its row yet (a run starting in another thread or process, which
+    may not have created the file yet)."""
+    if not history.path.exists():
+        return False
     return bool(history.scalar("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]))
 
 
