@@ -41,8 +41,8 @@ CONFIG = {
                                               "threads": 1}},
     "teacher": {"budget": 40}, "iterations": 1000,
 }
+_RUN = re.compile(r"^`([^`]+)` · ", re.M)
 _DONE = re.compile(r"\*\*Completed iterations:\*\* (\d+|none yet) of")
-_RUN = re.compile(r"^### (\S+) — (\w+)", re.M)
 
 
 def _free_port() -> int:
@@ -65,18 +65,22 @@ def watch(folder: Path, *, seconds: float, config: dict | None = None, poll_s: f
     app = build_app(history, Launcher(history, checkpoint_dir=folder / "app-ck"), poll_s=poll_s)
     app.launch(server_port=_free_port(), prevent_thread_lock=True, quiet=True)
     client = Client(app.local_url, verbose=False)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "ui.cli", "run", "--db", str(db), "--config", str(config_path),
-         "--checkpoints", str(folder / "ck"), "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=Path(__file__).resolve().parents[1])
-    try:
-        seen, polls, errors, run_id, stop_at = _poll(client, child, seconds, poll_s, max_iterations)
-        out, err = child.communicate(timeout=300)
-    finally:
-        if child.poll() is None:
-            child.kill()
-        app.close()
+    # the child's output goes to files: a pipe nobody reads until the end fills and blocks it
+    out_path, err_path = folder / "run.out", folder / "run.err"
+    with out_path.open("w") as out_file, err_path.open("w") as err_file:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "ui.cli", "run", "--db", str(db), "--config", str(config_path),
+             "--checkpoints", str(folder / "ck"), "--quiet"],
+            stdout=out_file, stderr=err_file, text=True, cwd=Path(__file__).resolve().parents[1])
+        try:
+            seen, polls, errors, run_id, stop_at = _poll(client, child, seconds, poll_s,
+                                                         max_iterations)
+            child.wait(timeout=300)
+        finally:
+            if child.poll() is None:
+                child.kill()
+            app.close()
+    out, err = out_path.read_text(errors="replace"), err_path.read_text(errors="replace")
     return _measure(history, run_id, seen, polls, errors, child.returncode, out, err, stop_at)
 
 
@@ -89,7 +93,7 @@ def _poll(client, child, seconds: float, poll_s: float, max_iterations: int | No
         running = child.poll() is None
         t0 = time.monotonic()
         try:
-            text, _bar, _plot = client.predict(run_id, True, api_name="/poll_live")
+            text, *_charts = client.predict(run_id, True, api_name="/poll_live")
             polls.append(time.monotonic() - t0)
             run_id, done = _parse(text, run_id, seen)
         except Exception as e:  # noqa: BLE001 - every failed poll is counted and reported
@@ -107,15 +111,17 @@ def _poll(client, child, seconds: float, poll_s: float, max_iterations: int | No
 
 
 def _parse(text: str, run_id: str | None, seen: dict[int, datetime]) -> tuple[str | None, int]:
+    """The run id the view shows (under the run's name) and its completed iterations."""
     found = _RUN.search(text)
-    if not found or (run_id and found.group(1) != run_id):
+    shown = found.group(1) if found else None
+    if not shown or (run_id and shown != run_id):
         return run_id, -1
     done = _DONE.search(text)
     n = -1 if not done or done.group(1) == "none yet" else int(done.group(1))
     now = utcnow()
     for k in range(n + 1):
         seen.setdefault(k, now)
-    return found.group(1), n
+    return shown, n
 
 
 def _measure(history: History, run_id, seen, polls, errors, rc, out, err, stop_at) -> dict:

@@ -194,6 +194,8 @@ def _decode_dense(model: torch.nn.Module, ids: torch.Tensor, eos_id: int, max_ne
         done |= token == eos_id
         if bool(done.all()) or len(steps) == max_new_tokens:
             break
-        out = model(input_ids=token[:, None], past_key_values=out.past_key_values, use_cache=True)
+        # transformers 5 renamed the cache argument and output (``past_key_values`` -> ``cache``)
+        kept = {"cache": out["cache"]} if "cache" in out else {"past_key_values": out.past_key_values}
+        out = model(input_ids=token[:, None], use_cache=True, **kept)
     rows = torch.stack(steps, dim=1).tolist()
     return [row[: row.index(eos_id)] if eos_id in row else row for row in rows]

@@ -133,7 +133,7 @@ def status_text(row: dict[str, Any], its: pd.DataFrame, where: str) -> str:
     done = int(its.iteration.max()) if not its.empty else None
     phase = row.get("phase") or "starting"
     lines = [f"### {row.get('name') or row['run_id']} — {row['status']}",
-             f"{run_label(pd.Series(row))} · {row['student']} · {where}", ""]
+             f"`{row['run_id']}` · {run_label(pd.Series(row))} · {row['student']} · {where}", ""]
     if row["status"] == ACTIVE:
         lines.append(f"**Phase:** {phase} of iteration {row.get('phase_iteration') or 0}"
                      f" / {row['iterations']}{_work(phase_detail(row))}  ")
