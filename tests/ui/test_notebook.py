@@ -23,8 +23,13 @@ def test_each_helper_draws_from_a_history_file(generated_db):
 
 
 def test_an_empty_history_says_so(tmp_path):
+    empty = History(tmp_path / "empty.duckdb")
+    empty.ensure()
     with pytest.raises(HistoryError, match="no runs"):
-        notebook.heatmap(History(tmp_path / "empty.duckdb"))
+        notebook.heatmap(empty)
+    with pytest.raises(HistoryError, match="no history at"):  # and a missing one is not made
+        notebook.heatmap(History(tmp_path / "missing.duckdb"))
+    assert not (tmp_path / "missing.duckdb").exists()
 
 
 @pytest.mark.slow
