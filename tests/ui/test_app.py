@@ -99,7 +99,8 @@ def test_run_views_answer(served):
     assert heat.texttemplate == "%{z:.0%}"  # each cell shows its accuracy
     test = plot(api(client, "load_profile", RUN, "test", False)[0]).data[0]
     assert test.z != heat.z and not test.texttemplate  # the test split, without cell values
-    alloc, plans, qc, forest, forest_table, note = api(client, "load_curriculum", TREE_RUN)
+    teacher, alloc, plans, qc, forest, forest_table, note = api(client, "load_curriculum", TREE_RUN)
+    assert teacher["visible"] is False  # an algorithmic teacher: no LLM account
     assert plot(alloc).layout.barmode == "stack" and len(plans["data"]) == 5
     assert plot(forest).data[0].type == "sunburst" and len(forest_table["value"]["data"]) == 15
     assert forest["visible"] and forest_table["visible"]
@@ -155,6 +156,7 @@ def test_cost_in_dollars_per_point_and_no_llm(served):
     assert "LLM calls" in text and "$" in text and ("per point" in text or "no gain" in text)
     assert list(plot(per_iteration).data[0].x) == [1, 2, 3, 4, 5]
     assert table["headers"][-1] == "usd_per_point" and len(table["data"]) == 5
+    assert "**LLM teacher: usable output**" in text and "**Fallback plans**" in text
     text, *_ = api(client, "load_cost", RUN)
     assert text.startswith("**no LLM**")
 
@@ -184,6 +186,15 @@ def test_bad_form_values_name_the_field(served):
     fields = form(iterations=0)
     with pytest.raises(Exception, match="iterations must be a whole number >= 1"):
         api(client, "start_run", *fields)
+
+
+def test_the_form_checks_its_llm_endpoint(served):
+    """Check endpoint, beside the LLM fields: nothing listens on this port, so one line."""
+    client, _, _ = served
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    text = api(client, "check_llm", url, "m", "")
+    assert text.startswith(f"⚠️ the LLM endpoint cannot serve a teacher: {url}")
+    assert "| reachable | **no** |" in text
 
 
 def _wait_for_plan(client, run_id, timeout=120):

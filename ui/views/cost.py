@@ -52,7 +52,8 @@ def load_cost(deps: Deps, run_id: str | None) -> tuple[str, Any, Any, pd.DataFra
         return (f"**{NO_LLM}**: this run's teacher is algorithmic, so it made no LLM calls and"
                 " cost nothing in tokens.", blank, blank, pd.DataFrame({"cost": [NO_LLM]}))
     usage = llm_usage(deps.history, run_id)
-    text = summary(found) + ("\n\n" + llm_account.markdown(usage) if usage else "")
+    priced = usage is None or usage["cost_usd"] is not None
+    text = summary(found, priced) + ("\n\n" + llm_account.markdown(usage) if usage else "")
     return (text, charts.cost_per_iteration(found["per_iteration"]),
             charts.cost_per_skill(found["per_skill"]), skill_table(found))
 
@@ -67,15 +68,19 @@ def per_point(dollars: float, start: float | None, end: float | None) -> str:
     return f"${dollars / gained:.4f} per point"
 
 
-def summary(found: dict[str, Any]) -> str:
+def summary(found: dict[str, Any], priced: bool = True) -> str:
+    """Calls, tokens and dollars in one line; ``priced`` False (no price known for the model)
+    says so rather than $0."""
     its = found["per_iteration"]
     dollars = float(its.cost_usd.sum())
     replays = int(its.replays.sum()) if "replays" in its else 0
+    spent = f"**${dollars:.4f}**" if priced else "no dollars (no price known: llm.prices)"
+    gain = (f": **{per_point(dollars, found['test_start'], found['test_end'])}**" if priced
+            else "")
     return (f"**{int(its.calls.sum())} LLM calls sent** ({replays} cache replays, not paid),"
             f" {int(its.tokens_in.sum()):,} input and "
-            f"{int(its.tokens_out.sum()):,} output tokens, **${dollars:.4f}**. Mean test accuracy "
-            f"{pct(found['test_start'])} → {pct(found['test_end'])}: "
-            f"**{per_point(dollars, found['test_start'], found['test_end'])}**.")
+            f"{int(its.tokens_out.sum()):,} output tokens, {spent}. Mean test accuracy "
+            f"{pct(found['test_start'])} → {pct(found['test_end'])}{gain}.")
 
 
 def skill_table(found: dict[str, Any]) -> pd.DataFrame:

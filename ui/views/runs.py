@@ -1,24 +1,31 @@
 """View 1, Runs: every run (searchable, sortable, a row click selects one), the selected run's
 page (name, tags, notes, config, package versions, command line), and the form that starts,
-stops and resumes runs."""
+stops and resumes runs; beside its LLM fields, a check of the endpoint (``curriculab llm
+check``'s probes) that a run with an LLM teacher also passes before iteration 0."""
 
 from __future__ import annotations
 
 import html
 import json
 import math
+import os
 from dataclasses import dataclass, fields
 from typing import Any
+from urllib.parse import urlsplit
 
 import gradio as gr
 import pandas as pd
 
 from agents.config import RunConfig
+from agents.llm.config import LLMConfig
+from agents.runner import LLM_TEACHERS
 from envs.history import summaries
 from envs.history.queries import run_row, student_rates
 from envs.history.runlog import label_run
 from envs.level import Level
-from students.errors import ConfigError
+from students.errors import ConfigError, CurriculabError
+from students.options import build as build_options
+from ui import llm_check
 from ui.handlers import (Deps, On, Shared, duration, follow_run, markdown_table, missing, pct,
                          require_run, run_choices, run_label)
 
@@ -66,6 +73,7 @@ class Form:
     iterations: gr.Number
     seed: gr.Number
     steer: gr.Checkbox
+    llm_api_key_env: gr.Textbox
 
     def inputs(self) -> list[Any]:
         return [getattr(self, f.name) for f in fields(self)]
@@ -101,6 +109,8 @@ class RunsView:
     stop: gr.Button
     resume: gr.Button
     message: gr.Markdown
+    check: gr.Button  # probes the endpoint the LLM fields name
+    check_result: gr.Markdown  # its table, or the one line saying why it cannot serve
 
     def filters(self) -> list[Any]:
         return [self.search, self.status, self.sort]
@@ -121,10 +131,11 @@ def build() -> RunsView:
     with gr.Accordion("Selected run", open=True):
         page = _page()
     with gr.Accordion("Start a run", open=True):
-        form = _form(form_defaults())
+        form, check, check_result = _form(form_defaults())
         estimate = gr.Markdown(elem_id="run-estimate")
         start = gr.Button("Start run", variant="primary", elem_id="start-run")
-    return RunsView(search, status, sort, table, page, form, estimate, start, stop, resume, message)
+    return RunsView(search, status, sort, table, page, form, estimate, start, stop, resume, message,
+                    check=check, check_result=check_result)
 
 
 def _page() -> Page:
@@ -141,7 +152,7 @@ def _page() -> Page:
     return Page(head, name, tags, notes, save, config, versions)
 
 
-def _form(defaults: dict[str, Any]) -> Form:
+def _form(defaults: dict[str, Any]) -> tuple[Form, gr.Button, gr.Markdown]:
     with gr.Row():
         menus = {name: gr.Dropdown([defaults[name]], value=defaults[name], label=label,
                                    allow_custom_value=True) for name, label in MENUS.items()}
@@ -153,12 +164,19 @@ def _form(defaults: dict[str, Any]) -> Form:
     with gr.Row():
         task_options = gr.Textbox("{}", label="Task options (JSON)")
         student_options = gr.Textbox("{}", label="Student options (JSON)", placeholder=TINY_STUDENT)
-        llm_base_url = gr.Textbox("", label="LLM base URL (LLM policies/engines)",
+    with gr.Row(equal_height=True):
+        llm_base_url = gr.Textbox("", label="LLM base URL (LLM policies/engines)", scale=3,
                                   placeholder="http://127.0.0.1:8000/v1")
-        llm_model = gr.Textbox("", label="LLM model", placeholder="gpt-4o-mini")
+        llm_model = gr.Textbox("", label="LLM model", placeholder=LLMConfig().model, scale=2)
+        llm_api_key_env = gr.Textbox(
+            "", label="API key from the variable", placeholder=LLMConfig().api_key_env, scale=2,
+            info="the name of an environment variable; local servers need none")
+        check = gr.Button("Check endpoint", scale=1, size="sm", elem_id="check-llm")
+    check_result = gr.Markdown(elem_id="llm-check")
     return Form(task_options=task_options, student_options=student_options,
                 llm_base_url=llm_base_url, llm_model=llm_model, budget=budget,
-                iterations=iterations, seed=seed, steer=steer, **menus)
+                iterations=iterations, seed=seed, steer=steer, llm_api_key_env=llm_api_key_env,
+                **menus), check, check_result
 
 
 def wire(view: RunsView, shared: Shared, on: On, *, compare_menu: gr.Dropdown) -> None:
@@ -182,7 +200,10 @@ def wire(view: RunsView, shared: Shared, on: On, *, compare_menu: gr.Dropdown) -
                "run_page")
     on(page.save.click, save_labels, [shared.run, page.name, page.tags, page.notes, *view.filters()],
        [view.message, *menus], "save_labels")
-    on(view.start.click, start_run, view.form.inputs(), [view.message, *menus], "start_run")
+    on(view.start.click, start_run, view.form.inputs(), [view.check_result, view.message, *menus],
+       "start_run")
+    llm = [view.form.llm_base_url, view.form.llm_model, view.form.llm_api_key_env]
+    on(view.check.click, check_llm, llm, [view.check_result], "check_llm")
     on(view.stop.click, stop_run, [shared.run], [view.message, *menus], "stop_run")
     on(view.resume.click, resume_run, [shared.run, view.form.steer], [view.message, *menus],
        "resume_run")
@@ -339,15 +360,47 @@ def save_labels(deps: Deps, run_id: str | None, name: str, tags: str, notes: str
 
 
 def start_run(deps: Deps, task: str, task_options: str, level: str, policy: str, engine: str,
-          student: str, student_options: str, llm_base_url: str, llm_model: str, budget: float,
-          iterations: float, seed: float, steer: bool) -> tuple[str, str, Any, Any]:
-    """Start a run from the form in a background thread of the app."""
+              student: str, student_options: str, llm_base_url: str, llm_model: str,
+              budget: float, iterations: float, seed: float, steer: bool,
+              llm_api_key_env: str = "") -> tuple[Any, str, str, Any, Any]:
+    """Start a run from the form in a background thread of the app. A run with an LLM teacher
+    first passes the endpoint check (in the runner, before anything is recorded); when it
+    fails, nothing starts and its one line shows beside the LLM fields and above the table."""
     refuse_idle(level, policy)
     config = config_from_form(task, task_options, level, policy, engine, student, student_options,
-                              llm_base_url, llm_model, budget, iterations, seed)
-    run_id = deps.runner.start(config, steer=bool(steer))
+                              llm_base_url, llm_model, budget, iterations, seed, llm_api_key_env)
+    teacher = uses_llm(policy, engine)
+    try:
+        run_id = deps.runner.start(config, steer=bool(steer))
+    except CurriculabError as e:
+        if not teacher or llm_check.UNUSABLE not in str(e):
+            raise
+        line = llm_check.one_line(e)
+        gr.Warning(line)
+        return f"⚠️ {line}", f"⚠️ Not started: {line}", gr.skip(), gr.skip(), gr.skip()
     note = " It will wait for your approval at each plan (Steer tab)." if steer else ""
-    return (f"Started **{run_id}**.{note}", *list_runs(deps, run_id))
+    checked = ("✅ The run's check passed: a teacher can use this endpoint."
+               if teacher and config.llm.check else gr.skip())
+    return (checked, f"Started **{run_id}**.{note}", *list_runs(deps, run_id))
+
+
+def check_llm(deps: Deps, llm_base_url: str, llm_model: str, llm_api_key_env: str = "") -> str:
+    """Probe the endpoint the form's LLM fields name (``curriculab llm check``): a table of
+    what it answers, what was learnt, and one line when a teacher cannot use it. It waits a
+    few seconds per probe at most and records nothing; the key is never shown."""
+    try:
+        config = llm_from_form(llm_base_url, llm_model, llm_api_key_env)
+    except ConfigError as e:
+        return f"⚠️ {llm_check.one_line(e)}"
+    if config.base_url is None and not os.environ.get(config.api_key_env):
+        return (f"⚠️ no LLM endpoint: fill in the LLM base URL, or set ${config.api_key_env}"
+                " to use api.openai.com")
+    return llm_check.markdown(llm_check.form_check(config), config.api_key_env)
+
+
+def uses_llm(policy: str | None, engine: str | None) -> bool:
+    """Whether a run with this policy and engine calls an LLM (and so checks its endpoint)."""
+    return bool({policy, engine} & LLM_TEACHERS)
 
 
 def stop_run(deps: Deps, run_id: str | None) -> tuple[str, str, Any, Any]:
@@ -395,7 +448,8 @@ def check_form(deps: Deps, level: str, policy: str, student: str, budget: float 
 
 def config_from_form(task: str, task_options: str, level: str, policy: str, engine: str,
                      student: str, student_options: str, llm_base_url: str, llm_model: str,
-                     budget: float, iterations: float, seed: float) -> RunConfig:
+                     budget: float, iterations: float, seed: float,
+                     llm_api_key_env: str = "") -> RunConfig:
     """A RunConfig from the form's fields (options are JSON objects); ConfigError names a bad one."""
     data: dict[str, Any] = {
         "task": {"id": task, "options": _json_object(task_options, "task options")},
@@ -405,13 +459,31 @@ def config_from_form(task: str, task_options: str, level: str, policy: str, engi
         "iterations": _whole(iterations, "iterations"),
         "seed": _whole(seed, "seed", minimum=0),
     }
-    llm = {k: v.strip() for k, v in (("base_url", llm_base_url or ""), ("model", llm_model or ""))
-           if v.strip()}
+    llm = llm_settings(llm_base_url, llm_model, llm_api_key_env)
     if llm:
         if "llm" not in {f.name for f in fields(RunConfig)}:
             raise ConfigError("this version has no LLM settings in its run config")
         data["llm"] = llm
     return RunConfig.from_dict(data)
+
+
+def llm_settings(base_url: str | None, model: str | None,
+                 api_key_env: str | None = "") -> dict[str, str]:
+    """The form's LLM fields that are filled in, as ``llm`` settings; a base URL that is not
+    an http(s) address is a ConfigError naming the field."""
+    llm = {k: v.strip() for k, v in (("base_url", base_url or ""), ("model", model or ""),
+                                     ("api_key_env", api_key_env or "")) if v.strip()}
+    url = llm.get("base_url")
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+        raise ConfigError(f"LLM base URL must be an http:// or https:// address such as"
+                          f" http://127.0.0.1:8000/v1, got {url!r}")
+    return llm
+
+
+def llm_from_form(base_url: str | None, model: str | None,
+                  api_key_env: str | None = "") -> LLMConfig:
+    """The ``llm`` section the form's LLM fields make (defaults for those left empty)."""
+    return build_options(LLMConfig, llm_settings(base_url, model, api_key_env), "llm")
 
 
 def _json_object(text: str, what: str) -> dict[str, Any]:
