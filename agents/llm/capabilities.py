@@ -1,6 +1,7 @@
 """What an endpoint and model support, learnt once and kept in the history.
 
-A feature is a structured-output mode (``json_schema``, ``json_object``) or a request
+A feature is a structured-output mode (``json_schema``, ``json_object_schema``,
+``json_object``) or a request
 parameter (``seed``, ``temperature``, ...); ``slots`` and ``latency_s`` are measurements of
 the endpoint (``curriculab llm check``). A feature is learnt from a probe or from the first
 refusal a call meets, and every later call and run of the same base URL and model reads it,
@@ -21,7 +22,7 @@ from typing import Any
 from envs.history import History
 from envs.history.clock import utcnow
 
-MODES = ("json_schema", "json_object", "text")
+MODES = ("json_schema", "json_object_schema", "json_object", "text")
 # request fields that are the call itself, never dropped
 CORE = frozenset({"model", "messages", "response_format", "stream"})
 _NOT_FEATURE = (401, 403, 404, 408, 409, 429)
@@ -37,8 +38,12 @@ def refused_feature(status: int | None, message: str, body: Mapping[str, Any]) -
     None when the answer is about something else (a transient error, auth, a bad model)."""
     if status is None or status < 400 or status in _NOT_FEATURE:
         return None
-    fmt = (body.get("response_format") or {}).get("type")
+    response_format = body.get("response_format") or {}
+    fmt = response_format.get("type")
     if fmt in ("json_schema", "json_object") and _FORMAT_WORDS.search(message):
+        if fmt == "json_object" and "schema" in response_format:
+            # the schema beside json_object, unless the complaint is about the type itself
+            return "json_object_schema" if re.search(r"(?i)schema", message) else "json_object"
         return fmt
     if not _REJECT_WORDS.search(message):
         return None
@@ -60,6 +65,11 @@ class Capabilities:
     def mode(self, wanted: str) -> str:
         """The best structured mode at or below ``wanted`` that is not known to be refused."""
         for mode in MODES[MODES.index(wanted):]:
+            if mode == "json_object_schema":
+                # only once seen kept to (a server may take the form and ignore the schema)
+                if self.known.get(mode) is True and self.known.get("json_object") is not False:
+                    return mode
+                continue
             if mode == "text" or self.known.get(mode) is not False:
                 return mode
         return "text"

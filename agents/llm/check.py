@@ -4,8 +4,9 @@
     print(report.table()); report.problem  # None when a teacher can use it
 
 The probes, in order: the model list (reachable? auth? which models?), a plain chat call
-(latency, token usage), JSON mode, JSON schema, ``seed``, and a few calls at once (the slots
-the server runs in parallel). A transient failure (429, a 5xx that names no feature, a
+(latency, token usage), JSON mode, JSON schema (and, where that is refused, the schema in
+llama.cpp's json_object form), ``seed``, and a few calls at once (the slots the server runs in
+parallel). A transient failure (429, a 5xx that names no feature, a
 timeout, a dropped connection) is tried again twice; a refusal is not. What was learnt goes
 to ``llm_capabilities``, so calls never try a refused feature, and each probe is a
 ``role='check'`` row of ``llm_calls``: both only once the caller has decided to record them.
@@ -34,6 +35,9 @@ TRANSIENT = frozenset({"rate_limit", "server", "timeout", "connection", "api", "
                        "empty"})
 _SCHEMA = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
 _ASK = "Reply with the JSON object {\"ok\": true} and nothing else."
+# the grammar probe's schema: a server that keeps to it adds the number the question omits
+_KEPT = {"type": "object", "properties": {"ok": {"type": "boolean"}, "checked": {"type": "integer"}},
+         "required": ["ok", "checked"]}
 SLOT_CALLS = 3
 QUICK_S = 0.2  # calls this quick tell nothing about slots
 
@@ -173,6 +177,9 @@ def _probe(p: _Prober, config: LLMConfig, report: CheckReport) -> None:
         else:
             learnt[feature] = (True, None, "answered")
             add(Probe(name, True, f"answered {_content(got[0])[:30]!r}"))
+    if learnt.get("json_schema", (None,))[0] is False and learnt.get("json_object", (None,))[0]:
+        after = next(i for i, probe in enumerate(report.probes) if probe.name == "JSON schema")
+        report.probes.insert(after + 1, _grammar_probe(p, config, learnt))
     learnt["temperature"] = learnt["max_tokens"] = (True, None, "answered")
     add(Probe("token usage", tokens != (0, 0),
               f"{tokens[0]} in, {tokens[1]} out" if tokens != (0, 0) else "not reported"))
@@ -187,6 +194,32 @@ def _probe(p: _Prober, config: LLMConfig, report: CheckReport) -> None:
         f" ({tokens[1] / latency:.1f} tokens/s)" if tokens[1] and latency else "")))
     add(Probe("parallel slots", True, "too quick to tell: not limited" if slots is None else
               f"{slots} (calls in flight at once when llm.concurrency is not set)"))
+
+
+def _grammar_probe(p: _Prober, config: LLMConfig, learnt: dict) -> Probe:
+    """JSON schema in llama.cpp's form (``json_object`` with the schema beside it), for an
+    endpoint that refused ``json_schema``. A server may accept the form and ignore the schema,
+    so the probe asks for ``{"ok": true}`` under a schema that also requires a number: only a
+    server that keeps to the schema writes it."""
+    name = "JSON schema (json_object form)"
+    body = {"model": config.model, "max_tokens": 32, "temperature": 0,
+            "messages": [{"role": "user", "content": _ASK}],
+            "response_format": {"type": "json_object", "schema": _KEPT}}
+    got = p.post("json_object_schema", body)
+    if isinstance(got, CallFailed) and got.kind == "refused":
+        learnt["json_object_schema"] = (False, None, str(got)[:300])
+        return Probe(name, False, f"refused: {str(got)[:120]}")
+    if isinstance(got, CallFailed):
+        return Probe(name, None, f"not known: {str(got)[:120]}")
+    text = _content(got[0])
+    try:
+        kept = isinstance(json.loads(text, strict=False).get("checked"), int)
+    except (ValueError, AttributeError):
+        kept = False
+    learnt["json_object_schema"] = (kept, None, "kept to the schema" if kept else
+                                    f"answered without keeping to the schema: {text[:80]!r}")
+    return Probe(name, kept, f"answered {text[:30]!r}" if kept else
+                 f"schema ignored: answered {text[:30]!r}")
 
 
 def _models(p: _Prober, config: LLMConfig, report: CheckReport) -> tuple[bool | None, str]:

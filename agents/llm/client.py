@@ -6,8 +6,8 @@ dropped connections and re-ask on output that is empty, cut off, not JSON or not
 A request feature the endpoint refuses (a structured-output mode, a parameter such as
 ``seed``), whatever the status it answers with, is learnt once per endpoint and model
 (``agents/llm/capabilities.py``): the call is asked again without it (json_schema ->
-json_object -> JSON in text) without spending a retry, and no later call or run sends it
-again. While a feature is still unknown, one call at a time tries it. Every attempt is a row
+json_object with the schema -> json_object -> JSON in text) without spending a retry, and no
+later call or run sends it again. While a feature is still unknown, one call at a time tries it. Every attempt is a row
 of ``llm_calls``; a completed call is a row of ``llm_cache`` (unless ``llm.cache`` is off), so
 a resumed or repeated run replays it instead of paying again. Nothing secret is written.
 """
@@ -38,7 +38,8 @@ from agents.llm.prices import price_for
 from agents.llm.redact import endpoint_key
 from agents.llm.request import Reply, Request
 from agents.llm.store import CacheEntry, CallRecord, CallStore, GroupWriter, Job
-from agents.llm.structured import OutputError, instruction, next_mode, parse, response_format
+from agents.llm.structured import (ENFORCED, OutputError, instruction, next_mode, parse,
+                                   response_format)
 from envs.history import History
 from envs.history.clock import utcnow
 from students.errors import ConfigError
@@ -371,7 +372,7 @@ class LLMClient:
 
     def _body(self, request: Request, mode: str, attempt: int) -> dict[str, Any]:
         messages = [{"role": r, "content": c} for r, c in request.messages]
-        if request.schema is not None and mode != "json_schema":
+        if request.schema is not None and mode not in ENFORCED:
             messages = _with_instruction(messages, instruction(request.schema))
         dropped = self.caps.dropped()
         body: dict[str, Any] = {"model": self.config.model, "messages": messages,

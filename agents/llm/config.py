@@ -13,8 +13,9 @@ from typing import Any, Literal, get_args
 
 from students.options import Checked, above, at_least
 
-# auto: json_schema, then json_object, then JSON in plain text
-Structured = Literal["auto", "json_schema", "json_object", "text"]
+# auto: json_schema, then json_object with the schema beside it (llama.cpp's form), then
+# json_object, then JSON in plain text
+Structured = Literal["auto", "json_schema", "json_object_schema", "json_object", "text"]
 STRUCTURED_MODES: tuple[str, ...] = get_args(Structured)
 # shared: one cache for every run (keyed by endpoint, model, request); run: each run its own
 # (a resumed run still replays its calls); off: every call is sent and nothing is cached

@@ -1,7 +1,10 @@
 """Structured output: ask for a JSON schema, fall back to JSON mode, then to JSON in text.
 
-A server that rejects ``response_format: json_schema`` is asked again with ``json_object``;
-one that rejects that too gets plain chat with the schema written into the prompt. Whatever
+A server that rejects ``response_format: json_schema`` is asked again in llama.cpp's own form,
+``json_object`` with the schema beside it (``json_object_schema``: the server turns the schema
+into a grammar, so even a small model writes the right shape); then with plain ``json_object``
+and the schema in the prompt; one that rejects that too gets plain chat with the schema
+written into the prompt. Whatever
 came back is parsed and validated against the pydantic model here; output that is empty,
 cut off, not JSON or not the schema raises ``OutputError`` with a ``kind`` saying which.
 """
@@ -17,7 +20,8 @@ from pydantic import BaseModel, ValidationError
 
 from agents.llm.errors import OutputError
 
-MODES = ("json_schema", "json_object", "text")
+MODES = ("json_schema", "json_object_schema", "json_object", "text")
+ENFORCED = frozenset({"json_schema", "json_object_schema"})  # the server keeps to the schema
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 
 
@@ -39,6 +43,8 @@ def response_format(mode: str, model: type[BaseModel] | None) -> dict[str, Any] 
         return None
     if mode == "json_object":
         return {"type": "json_object"}
+    if mode == "json_object_schema":
+        return {"type": "json_object", "schema": schema_of(model)}
     return {"type": "json_schema",
             "json_schema": {"name": model.__name__, "schema": schema_of(model), "strict": False}}
 

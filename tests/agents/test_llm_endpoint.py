@@ -3,6 +3,7 @@ runs that cannot use their endpoint fail early; refused features are learnt once
 are not JSON are malformed, not tracebacks; nothing secret reaches the history."""
 
 import base64
+import re
 import socket
 import threading
 import time
@@ -147,12 +148,35 @@ def test_llm_check_prints_its_table_and_records_what_it_learnt(tmp_path, capsys)
     for line in ("reachable", "auth", "models listed", "chat", "JSON mode", "JSON schema",
                  "seed", "token usage", "latency", "parallel slots"):
         assert f"  {line} " in out, line
-    assert "JSON schema     no   refused" in out and "a teacher can use it" in out
+    assert re.search(r"  JSON schema +no +refused", out) and "a teacher can use it" in out
+    # the responder ignores the schema beside json_object: the probe sees it and says so
+    assert re.search(r"JSON schema \(json_object form\) +no +schema ignored", out)
     known = dict(History(db).rows("SELECT feature, supported FROM llm_capabilities"))
     assert known["json_schema"] is False and known["json_object"] is True
+    assert known["json_object_schema"] is False
     assert main(["llm", "check", "--base-url", f"http://127.0.0.1:{closed_port()}/v1"]) == 2
     captured = capsys.readouterr()
     assert "reachable  no" in captured.out and captured.err.count("\n") == 1
+
+
+def test_a_server_that_keeps_to_the_schema_in_json_object_form_gets_it_without_the_prompt_copy(
+        tmp_path):
+    """llama.cpp refuses json_schema but turns a schema beside json_object into a grammar: once
+    the check saw it kept to, calls send the schema that way and leave it out of the prompt
+    (a small model copies a schema it reads instead of filling it in)."""
+    history = History(tmp_path / "h.duckdb")
+    kept = lambda body: '{"ok": true, "checked": 1, "total": 5}'  # noqa: E731
+    with ScriptedServer(kept, supports=("json_object",), refusal=LLAMA_REFUSAL) as server, \
+            LLMClient(LLMConfig(base_url=server.url, model="scripted", backoff=0.01, timeout=2.0),
+                      history=history, run_id="r") as client:
+        client.preflight()
+        assert client.complete(chat("add", "2+3", Sum)).parsed.total == 5
+        body = server.log[-1].body
+    assert body["response_format"]["type"] == "json_object"
+    assert body["response_format"]["schema"]["required"] == ["total"]
+    assert all("JSON schema" not in m["content"] for m in body["messages"])
+    assert history.rows("SELECT mode FROM llm_calls WHERE role != 'check'") == [
+        ("json_object_schema",)]
 
 
 class OneSlot(ScriptedServer):
