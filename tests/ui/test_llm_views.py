@@ -1,16 +1,19 @@
 """The app's LLM teacher against the scripted server: the form's endpoint check (a table of
 probes, or one line when a teacher cannot use it; never the key), a Start whose check fails
 showing that line in the form, and the usable shares and fallbacks in the Curriculum and Cost
-views (nothing of an LLM for an algorithmic teacher)."""
+views (nothing of an LLM for an algorithmic teacher). Every ``llm`` setting is documented."""
 
 import base64
 import json
+import re
 import socket
-from dataclasses import replace
+from dataclasses import fields, replace
+from pathlib import Path
 
 import pytest
 
 from agents.config import RunConfig
+from agents.llm.config import LLMConfig
 from agents.runner import start_run as run
 from envs.history import History
 from envs.history.llm_usage import llm_usage
@@ -18,17 +21,22 @@ from envs.tasks.task import make
 from tests.fakes.chat_server import Reply, ScriptedServer
 from tests.fakes.llm_run import SKILLS, write_config
 from tests.fakes.teacher import ScriptedTeacher
+from ui.cli import main
 from ui.handlers import Deps, bind
 from ui.launcher import Launcher
 from ui.llm_account import share
 from ui.views.cost import load_cost
 from ui.views.curriculum import load_curriculum
-from ui.views.runs import check_llm, form_defaults, start_run
+from ui.views.runs import check_llm, start_run
 
 KEY = "sk-test-Zm9ybUNoZWNrS2V5MTIzNDU2Nzg"
 PASSWORD = "hunter2pass"
 PROBES = ["reachable", "auth", "models listed", "chat", "JSON mode", "JSON schema", "seed",
           "token usage", "latency", "parallel slots"]
+
+
+# the Start form's fields before the LLM ones: an LLM teacher on a small arithmetic task
+FORM = ["arith-v0", json.dumps({"eval_size": 4}), "skill-list", "llm", "llm", "tiny-gpt", "{}"]
 
 
 def closed_port() -> int:
@@ -105,18 +113,25 @@ def test_the_check_never_shows_the_key_or_a_password(monkeypatch):
     assert "***" in text
 
 
+def test_a_key_pasted_into_the_variable_field_is_refused_unseen(tmp_path):
+    pasted = check_llm(None, "http://127.0.0.1:1/v1", "m", KEY)
+    assert pasted.startswith("⚠️ the API key field takes the name of an environment variable")
+    assert KEY not in pasted and KEY[3:20] not in pasted
+    history = History(tmp_path / "h.duckdb")
+    form = [*FORM, "http://127.0.0.1:1/v1", "m", 8, 1, 0, False, KEY]
+    with pytest.raises(Exception, match="not the key itself") as err:
+        bind(start_run, Deps(history, Launcher(history)))(*form)
+    assert KEY not in str(err.value) and not history.path.exists()
+
+
+@pytest.mark.filterwarnings("ignore:the LLM endpoint cannot serve")  # the toast, outside an app
 def test_starting_a_run_whose_check_fails_shows_its_line_in_the_form(tmp_path):
     history = History(tmp_path / "h.duckdb")
     launcher = Launcher(history, checkpoint_dir=tmp_path / "ck")
     url = f"http://127.0.0.1:{closed_port()}/v1"
-    fields = {**form_defaults(), "task_options": json.dumps({"eval_size": 4}),
-              "student_options": "{}", "policy": "llm", "engine": "llm", "llm_base_url": url,
-              "llm_model": "m", "budget": 8, "iterations": 1, "steer": False}
-    order = ["task", "task_options", "level", "policy", "engine", "student", "student_options",
-             "llm_base_url", "llm_model", "budget", "iterations", "seed", "steer"]
     try:
         check, message, *menus = bind(start_run, Deps(history, launcher))(
-            *[fields[k] for k in order])
+            *FORM, url, "m", 8, 1, 0, False)
     finally:
         launcher.shutdown(timeout=30)
     checked = check_llm(None, url, "m", "").split("\n\n")[0]
@@ -174,3 +189,16 @@ def test_an_algorithmic_run_shows_nothing_of_an_llm(runs):
     assert getattr(teacher, "visible", None) is False and not teacher.value
     text, *_ = load_cost(runs, "plain")
     assert text.startswith("**no LLM**") and "usable" not in text
+
+
+def test_every_llm_setting_is_listed_by_run_help_and_the_readme(capsys):
+    names = [f.name for f in fields(LLMConfig)]
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    helped = " ".join(capsys.readouterr().out.split())
+    readme = Path(__file__).resolve().parents[2].joinpath("README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `[llm]` |"))
+    listed = re.findall(r"`(\w+)`", row.split("|")[2])
+    for name in names:
+        assert re.search(rf"\b{name}\b", helped), name
+    assert listed == names

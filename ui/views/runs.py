@@ -9,6 +9,7 @@ import html
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ import pandas as pd
 
 from agents.config import RunConfig
 from agents.llm.config import LLMConfig
+from agents.llm.redact import redact
 from agents.runner import LLM_TEACHERS
 from envs.history import summaries
 from envs.history.queries import run_row, student_rates
@@ -47,6 +49,7 @@ LONG_S = 3600.0  # the form warns before a run estimated to take longer
 # Seconds per generated example and per iteration's evaluation on a 2-core laptop, for a
 # student no run in the history has used yet (measured on the default tiny-gpt).
 PER_EXAMPLE_S, PER_ITERATION_S = 0.5, 20.0
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")  # an environment variable's name
 ROW_CLICK = """element.addEventListener('click', (event) => {
   const row = event.target.closest('tr[data-run]');
   if (!row) return;
@@ -469,14 +472,20 @@ def config_from_form(task: str, task_options: str, level: str, policy: str, engi
 
 def llm_settings(base_url: str | None, model: str | None,
                  api_key_env: str | None = "") -> dict[str, str]:
-    """The form's LLM fields that are filled in, as ``llm`` settings; a base URL that is not
-    an http(s) address is a ConfigError naming the field."""
+    """The form's LLM fields that are filled in, as ``llm`` settings. A ConfigError names a
+    bad one: a base URL that is not an http(s) address, a key field holding something other
+    than a variable's name (a key pasted there is neither kept nor shown)."""
     llm = {k: v.strip() for k, v in (("base_url", base_url or ""), ("model", model or ""),
                                      ("api_key_env", api_key_env or "")) if v.strip()}
     url = llm.get("base_url")
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
         raise ConfigError(f"LLM base URL must be an http:// or https:// address such as"
-                          f" http://127.0.0.1:8000/v1, got {url!r}")
+                          f" http://127.0.0.1:8000/v1, got {redact(url.rsplit('@', 1)[-1])!r}")
+    name = llm.get("api_key_env")
+    if name and (not ENV_NAME.fullmatch(name) or redact(name) != name):
+        raise ConfigError("the API key field takes the name of an environment variable, such"
+                          f" as {LLMConfig().api_key_env}, not the key itself (what was typed"
+                          " is not shown)")
     return llm
 
 
