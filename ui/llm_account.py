@@ -17,6 +17,11 @@ def kinds(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {k}" for k, n in counts.items()) or "none"
 
 
+def reasons(counts: dict[str, int]) -> str:
+    """``{"too long": 3}`` -> ``"too long (3)"``."""
+    return ", ".join(f"{k} ({n})" for k, n in counts.items()) or "none"
+
+
 def rejected(usage: dict[str, Any]) -> dict[str, int]:
     """Why the teacher's examples were not kept, with counts: the engine's own check first,
     then the quality checks (``QC ...``)."""
@@ -37,7 +42,7 @@ def lines(usage: dict[str, Any] | None) -> list[str]:
            f" {share(u['example_calls'])} gave a kept example; examples kept"
            f" {share(u['examples_kept'])} of those written"]
     if rejected(usage):
-        out.append(f"  rejected: {kinds(rejected(usage))}")
+        out.append(f"  rejected: {reasons(rejected(usage))}")
     fb = usage["fallback_plans"]
     out.append(f"  fallback plans: {len(fb)} of {usage['plans']}" + "".join(
         f"; iteration {f['iteration']}: {f['fallback']} ({clip(f['reason'], 120)})" for f in fb))
@@ -58,7 +63,7 @@ def glance(usage: dict[str, Any]) -> str:
         f"**LLM teacher: usable output** — plans: **{share(u['plans'])}** of the policy's"
         f" calls · example calls that gave a kept example: **{share(u['example_calls'])}**",
         f"**Examples kept** — **{share(u['examples_kept'])}** of those it wrote"
-        + (f"; rejected: {_escape(kinds(why))}" if why else "; none rejected"),
+        + (f"; rejected: {_escape(reasons(why))}" if why else "; none rejected"),
         f"**Fallback plans** — **{len(fb)} of {usage['plans']}** iterations"
         + (": " + "; ".join(f"iteration {f['iteration']} ({f['fallback']}: "
                             f"{_escape(clip(f['reason'], 120))})" for f in fb) if fb else ""),

@@ -172,7 +172,7 @@ def test_the_curriculum_view_shows_the_usable_shares_first(runs):
     assert usage["usable"]["plans"]["n"] == 1  # iteration 1's plan; iteration 2 fell back
     assert f"**{share(usage['usable']['examples_kept'])}** of those it wrote" in text
     rejected = usage["examples"]["rejected_by_engine"]
-    assert rejected and all(f"{n} {why}" in text for why, n in rejected.items())
+    assert rejected and all(f"{why} ({n})" in text for why, n in rejected.items())
     assert "**1 of 2** iterations: iteration 2 (weakest-first" in text
 
 
