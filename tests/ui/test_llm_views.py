@@ -182,6 +182,21 @@ def test_the_cost_view_gives_the_same_account_with_the_calls(runs):
     glance = load_curriculum(runs, "llm")[0]
     assert (glance.value if hasattr(glance, "value") else glance["value"]) in text
     assert f"**Calls** — {usage['calls']['sent']} sent" in text
+    assert usage["cost_usd"] is None and "no price known" in text and "$0.0000" not in text
+
+
+def test_show_gives_the_same_shares_right_under_its_llm_line(runs, capsys):
+    usage = llm_usage(runs.history, "llm")
+    assert main(["show", "llm", "--db", str(runs.history.path)]) == 0
+    text = capsys.readouterr().out
+    llm = text[text.index("\nLLM: ") + 1:].splitlines()
+    assert llm[1] == (f"  usable: plans {share(usage['usable']['plans'])} of policy calls;"
+                      f" example calls {share(usage['usable']['example_calls'])} gave a kept"
+                      f" example; examples kept {share(usage['usable']['examples_kept'])} of"
+                      " those written")
+    (why, n), = usage["examples"]["rejected_by_engine"].items()
+    assert llm[2] == f"  rejected: {why} ({n})"
+    assert llm[3].startswith("  fallback plans: 1 of 2; iteration 2: weakest-first")
 
 
 def test_an_algorithmic_run_shows_nothing_of_an_llm(runs):
