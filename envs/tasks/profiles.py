@@ -8,6 +8,7 @@ meant to show, before any teacher ran on it; bench/NOTES.md has the checks by ha
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 import random
 from collections.abc import Mapping
 from typing import Any
@@ -125,3 +126,70 @@ def make_independent(**options: Any) -> IndependentTask:
     about equally worth teaching, so uniform is expected to be near the best. An ideal teacher
     skips the four seeded skills once known and spreads the rest over par, min, suc and srt."""
     return IndependentTask(INDEPENDENT, INDEPENDENT_LAWS, **options)
+
+
+# -- v2: the worlds measured with tiny-gpt (bench/skill_curves.py, bench/NOTES.md) -----------
+def _inc(s: str, k: int = 1) -> str:
+    return "".join(str((int(c) + k) % 10) for c in s)
+
+
+COMPOSED = (
+    SkillSpec("ri", "reverse a digit string and add 1 to every digit, 9 wraps to 0;"
+              " 'ri 3081=' -> '2914'", r"(\d+)", lambda r, d: _digits(r, d),
+              lambda m: _inc(m[1][::-1]), difficulty=4),
+    *(SkillSpec(f"i{k}", f"add 1 to every digit of a {k}-digit string, 9 wraps to 0;"
+                f" 'i{k} 3091=' -> '4102'", r"(\d+)", lambda r, d, k=k: _digits(r, k),
+                lambda m: _inc(m[1]), difficulty=k, max_difficulty=k) for k in (3, 5, 7)),
+)
+POOL = SPECS + DISTRACTORS + CHAINS + COMPOSED  # every skill a v2 profile can choose
+
+
+def _profile_v2(id: str, doc: str, skills: tuple[str, ...], seeds: Mapping[str, int],
+                challenge: Challenge, laws: Mapping[str, Law]):
+    cls = type(id.replace("-", "_").title(), (ProfileTask,), {
+        "__doc__": doc, "id": id, "specs": POOL, "default_skills": skills,
+        "default_levels": {}, "default_seed_counts": dict(seeds), "challenge": challenge,
+        "laws": dict(laws), "EVAL_SIZE": 50})
+    TASKS.register(id)(cls)
+    return cls
+
+
+# Measured with tiny-gpt (bench/NOTES.md, "tiny-gpt per skill"): a seeded skill holds near 1
+# and erodes slowly without data; par is learnt from tens of examples, min gradually over a
+# few hundred; inc, ri and i7 jump from 0 to near 1 after about 500-800 examples of their own
+# and are lost again within a step or two of other skills' data once their data stops;
+# carrying arithmetic, dsm, dad and xad stay at 0 within a few thousand.
+SEEDED = Law(start=0.97, scale=150, forget=4000)  # eroded slowly by every other skill's data
+V2_KNOWN = {"max": 1000, "rev": 1000, "dup": 1000, "len": 300, "par": 300, "min": 800,
+            "swp": 800, "rot": 800}
+V2_NEW = ("inc", "ri", "i7", "odd")
+V2_MOSTLY = tuple(V2_KNOWN) + V2_NEW
+MostlyKnownV2 = _profile_v2(
+    "mostly-known-v2",
+    """Twelve skills a tiny character-level student can learn; the seed set teaches eight
+    (max, rev, dup, len, par, min, swp, rot), four (inc, ri, i7, odd) are new. The new ones
+    are learnt in a jump after a few hundred examples each, so uniform's share (a twelfth of
+    the budget each) leaves them unlearnt within the 8 steps of 300. An ideal teacher spends
+    the budget on the four new skills, and gives a known skill data again only when its val
+    accuracy falls below mastery.""",
+    V2_MOSTLY, V2_KNOWN,
+    Challenge(frozenset(V2_MOSTLY), frozenset(V2_KNOWN), threshold=0.7, budget=300, iterations=8),
+    {**{s: replace(SEEDED, interferes=tuple(x for x in V2_MOSTLY if x != s)) for s in V2_KNOWN},
+     "inc": Law(scale=300), "ri": Law(scale=300), "i7": Law(scale=350), "odd": Law(scale=1500)})
+
+V2_DISTRACT = ("hsa", "hsb", "hsc", "hsd", "max", "rev", "par", "min", "inc", "ri")
+DistractorsV2 = _profile_v2(
+    "distractors-v2",
+    """Ten skills, four of them distractors (hsa..hsd: the answer is a fixed pseudo-random
+    code of the prompt, memorised on training items, never answered on val or test). Two
+    (max, rev) are known after the seed set; four (par, min, inc, ri) are to learn: par from
+    a hundred examples or so, min gradually, inc and ri only from a concentrated dose of
+    several hundred. An ideal teacher gives the distractors nothing and spends the budget on
+    the four learnable, unknown skills, feeding a known one again when it falls below mastery.""",
+    V2_DISTRACT, {"max": 1000, "rev": 1500},
+    Challenge(frozenset(V2_DISTRACT[4:]), frozenset(("max", "rev")), threshold=0.33,
+              budget=400, iterations=6),
+    {**{s: Law(cap=0.0) for s in V2_DISTRACT[:4]},
+     **{s: replace(SEEDED, interferes=tuple(x for x in V2_DISTRACT if x != s)) for s in ("max", "rev")},
+     "par": Law(scale=100), "min": Law(cap=0.85, scale=250), "inc": Law(scale=2500),
+     "ri": Law(scale=2500)})

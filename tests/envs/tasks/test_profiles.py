@@ -9,7 +9,7 @@ from students.errors import ConfigError
 from tests.benches import load_bench
 
 PROFILES = ("independent-v1", "mostly-known-v1", "distractors-v1", "prerequisites-v1",
-            "forgetting-v1")
+            "forgetting-v1", "mostly-known-v2", "distractors-v2")
 worlds = load_bench("worlds")
 
 
@@ -62,3 +62,30 @@ def test_by_hand_the_ideal_schedule_beats_uniform_and_order_matters():
     hard, hard_comp = worlds.expected_curve(
         "prerequisites-v1", lambda c, comp: {s: 1.0 for s in ("sm5", "ml5", "sb5")})
     assert comp["sm5"] > 0.8 > 0.3 > hard_comp["sm5"]  # same examples, easy-to-hard vs hard-only
+
+
+@pytest.mark.parametrize("profile", ("mostly-known-v2", "distractors-v2"))
+def test_a_v2_profiles_ground_truth_holds_for_the_sim_student(profile):
+    """After the seed set the known skills are mastered on val and the rest are not; the
+    distractors stay at 0 on val after training on them; the issue's proportions hold."""
+    from envs.environment import LEVELS
+    from students import make_student
+
+    task = make(profile)
+    c = task.challenge
+    student = make_student("sim", seed=0)
+    student.bind(world_of(task))
+    env = LEVELS.make("skill-list", task=task, student=student)
+    val = {s.skill: s.accuracy for s in env.reset(seed=0).val.scores}
+    assert all(val[s] >= c.mastery for s in c.known)
+    assert all(val[s] < c.mastery for s in set(val) - c.known)
+    distractors = set(val) - c.learnable
+    if profile == "mostly-known-v2":
+        assert len(c.known) >= 2 * len(val) / 3 and len(val) >= 12 and not distractors
+    else:
+        assert len(distractors) >= 0.4 * len(val)
+        trained = [i for s in sorted(distractors) for i in task.generate(s, 200, seed=1)]
+        student.train(trained, seed=1)
+        assert student.predict([trained[0].prompt]) == [trained[0].answer]  # memorised
+        held = [i for i in task.split("val") if i.skill in distractors]
+        assert not any(p == i.answer for p, i in zip(student.predict([i.prompt for i in held]), held))
