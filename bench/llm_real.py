@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from envs.curves import estimate  # noqa: E402
 from envs.history import History  # noqa: E402
 from envs.history.llm_usage import llm_usage  # noqa: E402
 from tests.fakes.fault_proxy import FaultProxy  # noqa: E402
@@ -165,7 +166,7 @@ def versus(where: Path, db: Path, url: str, seeds: int, budget: int) -> dict:
             print(json.dumps({f"versus {name} {seed}": out[name][seed]}), file=sys.stderr)
     diffs = [out["llm"][s]["test_mean"] - out["uniform"][s]["test_mean"] for s in range(seeds)]
     out["llm_minus_uniform"] = {"per_seed": [round(d, 4) for d in diffs],
-                                "mean": round(sum(diffs) / len(diffs), 4)}
+                                **estimate(diffs).as_json()}
     return out
 
 

@@ -373,7 +373,7 @@ class LLMClient:
     def _body(self, request: Request, mode: str, attempt: int) -> dict[str, Any]:
         messages = [{"role": r, "content": c} for r, c in request.messages]
         if request.schema is not None and mode not in ENFORCED:
-            messages = _with_instruction(messages, instruction(request.schema))
+            messages = _with_instruction(messages, instruction(request.schema, request.choices))
         dropped = self.caps.dropped()
         body: dict[str, Any] = {"model": self.config.model, "messages": messages,
                                 **{k: v for k, v in {**self.config.params(), **request.params}.items()
@@ -381,7 +381,7 @@ class LLMClient:
         if request.seed is not None and "seed" not in dropped:  # a re-ask samples afresh
             body["seed"] = request.seed if attempt == 0 else derive_seed(request.seed, "retry",
                                                                          attempt)
-        fmt = response_format(mode, request.schema)
+        fmt = response_format(mode, request.schema, request.choices)
         if fmt is not None:
             body["response_format"] = fmt
         return body

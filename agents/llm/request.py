@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agents.llm.structured import schema_of
+from agents.llm.structured import wire_schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +26,13 @@ class Request:
     iteration: int | None = None
     seed: int | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    # allowed values of the schema's string properties by name (``{"skill": skills}``)
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "choices", MappingProxyType(
+            {k: tuple(v) for k, v in self.choices.items()}))
 
     def logical(self, model: str, defaults: Mapping[str, Any],
                 scope: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -39,7 +43,7 @@ class Request:
             params["seed"] = self.seed
         return {"model": model,
                 "messages": [{"role": r, "content": c} for r, c in self.messages],
-                "schema": schema_of(self.schema) if self.schema else None,
+                "schema": wire_schema(self.schema, self.choices) if self.schema else None,
                 "params": params, **({"scope": dict(scope)} if scope else {})}
 
     def identity(self, model: str, defaults: Mapping[str, Any],

@@ -11,9 +11,11 @@ cut off, not JSON or not the schema raises ``OutputError`` with a ``kind`` sayin
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -37,22 +39,47 @@ def schema_of(model: type[BaseModel]) -> dict[str, Any]:
     return model.model_json_schema()
 
 
-def response_format(mode: str, model: type[BaseModel] | None) -> dict[str, Any] | None:
+def wire_schema(model: type[BaseModel], choices: Mapping[str, Sequence[str]] | None = None
+                ) -> dict[str, Any]:
+    """The schema sent for ``model``: every string property named in ``choices`` may only take
+    those values (a server that keeps to the schema then cannot write a skill that does not
+    exist); the reply is still validated against ``model`` itself."""
+    schema = schema_of(model)
+    if not choices:
+        return schema
+    return _narrow(copy.deepcopy(schema), choices)
+
+
+def _narrow(node: Any, choices: Mapping[str, Sequence[str]]) -> Any:
+    if isinstance(node, dict):
+        for name, prop in (node.get("properties") or {}).items():
+            if name in choices and isinstance(prop, dict) and prop.get("type") == "string":
+                prop["enum"] = list(choices[name])
+        for value in node.values():
+            _narrow(value, choices)
+    elif isinstance(node, list):
+        for value in node:
+            _narrow(value, choices)
+    return node
+
+
+def response_format(mode: str, model: type[BaseModel] | None,
+                    choices: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any] | None:
     """The ``response_format`` request field for ``mode`` (None for plain text)."""
     if model is None or mode == "text":
         return None
     if mode == "json_object":
         return {"type": "json_object"}
     if mode == "json_object_schema":
-        return {"type": "json_object", "schema": schema_of(model)}
-    return {"type": "json_schema",
-            "json_schema": {"name": model.__name__, "schema": schema_of(model), "strict": False}}
+        return {"type": "json_object", "schema": wire_schema(model, choices)}
+    return {"type": "json_schema", "json_schema": {
+        "name": model.__name__, "schema": wire_schema(model, choices), "strict": False}}
 
 
-def instruction(model: type[BaseModel]) -> str:
+def instruction(model: type[BaseModel], choices: Mapping[str, Sequence[str]] | None = None) -> str:
     """Appended to the system prompt when the server cannot enforce the schema itself."""
     return ("Reply with one JSON object only, no other text, matching this JSON schema:\n"
-            + json.dumps(schema_of(model), separators=(",", ":")))
+            + json.dumps(wire_schema(model, choices), separators=(",", ":")))
 
 
 def parse(content: str | None, finish_reason: str | None,

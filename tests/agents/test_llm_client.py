@@ -46,6 +46,26 @@ def test_json_schema_output_is_parsed_and_sent_as_schema(history):
     assert calls(history) == [("ok", None, "json_schema", False)]
 
 
+class Pick(BaseModel):
+    items: list[Sum]
+    skill: str
+
+
+def test_choices_narrow_the_schema_sent_but_not_the_validation(history):
+    """The wire schema lists the allowed values (a server keeping to it cannot name a skill
+    that does not exist); the cache key follows it; the reply is validated by the model."""
+    with ScriptedServer(lambda body: '{"items": [{"total": 1}], "skill": "other"}') as server, \
+            LLMClient(config(server), history=history, run_id="r") as client:
+        first = client.complete(chat("pick", "one", Pick, choices={"skill": ("add", "sub")}))
+        plain = client.complete(chat("pick", "one", Pick))
+    assert first.parsed.skill == "other" and not plain.cached  # another schema, another key
+    sent = server.log[0].body["response_format"]["json_schema"]["schema"]
+    assert sent["properties"]["skill"]["enum"] == ["add", "sub"]
+    assert "enum" not in server.log[1].body["response_format"]["json_schema"]["schema"][
+        "properties"]["skill"]
+    assert "enum" not in json.dumps(Pick.model_json_schema())  # the model's own schema is kept
+
+
 @pytest.mark.parametrize("supports, modes", [
     (("json_object",), ["json_schema", "json_object"]),
     ((), ["json_schema", "json_object", "text"]),

@@ -37,7 +37,8 @@ def propose(state: PolicyState, runtime: Runtime[PolicyContext]) -> dict:
         seed = derive_seed(ctx.seed, "llm-policy", iteration)
         request = chat(TREE_SYSTEM if tree else SYSTEM, state["prompt"],
                        TreePlanOut if tree else PlanOut, role="policy", label=ctx.level.value,
-                       iteration=iteration, seed=seed if ask == 0 else derive_seed(seed, ask))
+                       iteration=iteration, seed=seed if ask == 0 else derive_seed(seed, ask),
+                       choices={"skill": tuple(skills)})
         try:
             reply = ctx.llm.complete(request)
         except LLMError as e:
