@@ -115,28 +115,24 @@ def merge(history: History, sweep_id: str, cell: str, run_id: str,
     """One transaction: the run's old rows out, the shard's rows in, the cell's status set."""
     sets = "".join(f", {k} = ?" for k in values)
     with history.transaction() as con:
-        present = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables"
-            " WHERE table_schema = current_schema()").fetchall()}
-        run_tables = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.columns WHERE column_name = 'run_id'"
-            " AND table_schema = current_schema()").fetchall()} - NOT_MERGED
-        for table in sorted(run_tables):  # every row of the run, even in tables now empty
+        present: dict[str, bool] = {}  # table -> has a run_id column
+        for table, column in con.execute(
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name ="
+                " current_database() AND schema_name = current_schema()").fetchall():
+            present[table] = present.get(table, False) or column == "run_id"
+        for table in sorted(t for t, by_run in present.items() if by_run and t not in NOT_MERGED):
+            # every row of the run, even in tables now empty
             con.execute(f'DELETE FROM "{table}" WHERE run_id = ?', [run_id])
-        for table, rows in tables.items():
+        for table, _shard in tables.items():  # DuckDB scans ``_shard`` (a local) as a table
             if table not in present or table in NOT_MERGED:
                 raise HistoryError(f"cannot merge table {table!r} of run {run_id} into"
                                    f" {history.path}: the history has no such table")
             key = KEYED.get(table)
-            con.register("_shard", rows)
-            try:
-                if key is None:
-                    con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _shard')
-                else:
-                    con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _shard'
-                                f' WHERE "{key}" NOT IN (SELECT "{key}" FROM "{table}")')
-            finally:
-                con.unregister("_shard")
+            if key is None:
+                con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _shard')
+            else:
+                con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _shard'
+                            f' WHERE "{key}" NOT IN (SELECT "{key}" FROM "{table}")')
         con.execute(f"UPDATE sweep_cells SET status = ?, updated_at = ?{sets}"
                     " WHERE sweep_id = ? AND cell = ?",
                     [status, utcnow(), *values.values(), sweep_id, cell])

@@ -72,26 +72,29 @@ def run_cell(task: CellTask) -> CellOutcome:
     path = shard_path(task)
     path.parent.mkdir(parents=True, exist_ok=True)
     history = History(path)
-    history.ensure()  # the shard exists from here on, even for a cell that fails at once
     config = RunConfig.from_dict(task.config)
     if task.own_checkpoints:
         config = replace(config, checkpoint_dir=str(path.parent / "checkpoints"))
-    status = history.scalar("SELECT status FROM runs WHERE run_id = ?", [task.run_id])
-    resumed_after = last_iteration(history, task.run_id) if status is not None else None
-    error = None
-    # the run's own lines and warnings go to a log beside the shard, not the driver's terminal
-    with open(path.with_suffix(".log"), "a", encoding="utf-8") as log, \
-            contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        try:
-            if status is None:
-                status = start_run(config, history, progress=False, run_id=task.run_id).status
-            elif status != "completed":
-                status = resume_run(task.run_id, history, progress=False).status
-        except Exception as e:  # the run recorded its failure; the outcome carries it
-            status, error = "failed", one_line(e)
+    # The shard is this worker's alone: held open for the whole cell, so no write reopens
+    # and checkpoints it (the shard exists from here on, even for a cell that fails at once).
+    with history.held():
+        status = history.scalar("SELECT status FROM runs WHERE run_id = ?", [task.run_id])
+        resumed_after = last_iteration(history, task.run_id) if status is not None else None
+        error = None
+        # the run's own lines and warnings go to a log beside the shard, not the driver's terminal
+        with open(path.with_suffix(".log"), "a", encoding="utf-8") as log, \
+                contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            try:
+                if status is None:
+                    status = start_run(config, history, progress=False, run_id=task.run_id).status
+                elif status != "completed":
+                    status = resume_run(task.run_id, history, progress=False).status
+            except Exception as e:  # the run recorded its failure; the outcome carries it
+                status, error = "failed", one_line(e)
+        tables = export(history, task.run_id)
     return CellOutcome(task.cell, task.run_id, status, error, resumed_after,
                        time.perf_counter() - t0, f"{socket.gethostname()}:{os.getpid()}",
-                       tables=export(history, task.run_id))
+                       tables=tables)
 
 
 def export(history: Any, run_id: str) -> dict[str, pa.Table]:

@@ -9,6 +9,9 @@ and the browser app can then share one file; the run writes at phase boundaries 
 A read attaches the file read-only to one in-memory DuckDB kept per process and detaches it
 afterwards: that holds the file's lock exactly as long as a read-only connection would, but
 skips building a whole database instance per read (several times faster for the app's polls).
+
+A file no other process uses (a sweep cell's shard) can be ``held`` instead: one read-write
+connection for the whole block, which every write and read of the process shares.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from envs.history.migrations import MIGRATIONS, foreign, migrate, newer, pending
 from students.errors import CurriculabError
@@ -87,6 +91,10 @@ class _Gate:
 
 _GATES: dict[str, _Gate] = {}
 _GATES_LOCK = threading.Lock()
+# Files this process holds open (``History.held``): real path -> the read-write connection
+# that every transaction and read of the file in this process takes a cursor of.
+_HELD: dict[str, duckdb.DuckDBPyConnection] = {}
+_HELD_LOCK = threading.Lock()
 
 
 _ANCHOR: duckdb.DuckDBPyConnection | None = None
@@ -137,11 +145,52 @@ class History:
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 0.25)
 
+    def _held_cursor(self) -> duckdb.DuckDBPyConnection | None:
+        """A new cursor of the connection this process holds on the file (None: not held)."""
+        with _HELD_LOCK:
+            held = _HELD.get(os.path.realpath(self.path))
+            return None if held is None else held.cursor()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[History]:
+        """Hold the file open read-write for the block: every transaction and read of it in
+        this process (any ``History`` of the same path, any thread) takes a cursor of one
+        connection instead of opening the file, and the file is checkpointed once, when the
+        block ends, instead of at every write. No other process can open the file meanwhile,
+        so this is for a file only this process uses (a sweep cell's shard); a file the app
+        or another run reads keeps short connections."""
+        key = os.path.realpath(self.path)
+        with _HELD_LOCK:
+            nested = key in _HELD
+        if nested:  # an enclosing block holds it, and closes it
+            yield self
+            return
+        with _gate(self.path).write():
+            con = self._connect(read_only=False)
+            try:
+                if not self._migrated:
+                    self._migrate(con)
+            except duckdb.Error as e:
+                con.close()
+                raise HistoryError(f"history write failed ({self.path}): {e}") from e
+            except BaseException:
+                con.close()
+                raise
+            with _HELD_LOCK:
+                _HELD[key] = con
+        try:
+            yield self
+        finally:
+            with _gate(self.path).write():
+                with _HELD_LOCK:
+                    _HELD.pop(key, None)
+                con.close()
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One read-write transaction: all of it lands, or none of it."""
         with _gate(self.path).write():
-            con = self._connect(read_only=False)
+            con = self._held_cursor() or self._connect(read_only=False)
             try:
                 if not self._migrated:
                     self._migrate(con)
@@ -186,6 +235,16 @@ class History:
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short read-only connection (migrating first when the file is old); HistoryError
         when the file does not exist."""
+        cursor = self._held_cursor()
+        if cursor is not None:  # held by this process: migrated when it was opened
+            with _gate(self.path).read():
+                try:
+                    yield cursor
+                except duckdb.Error as e:
+                    raise HistoryError(f"history read failed ({self.path}): {e}") from e
+                finally:
+                    cursor.close()
+            return
         if not self._checked and self._stale():
             self.ensure()
         with _gate(self.path).read(), self._attached() as con:
@@ -234,6 +293,23 @@ class History:
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self.rows(sql, params)
         return rows[0][0] if rows else None
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str,
+                columns: Mapping[str, Sequence[Any]]) -> None:
+    """Insert rows given as columns (name -> one value per row, each a column of ``table``)
+    in one statement, scanning them as an Arrow table: no DataFrame is built and no view
+    registered (either costs several times the insert itself for an iteration's rows)."""
+    if not columns or not len(next(iter(columns.values()))):
+        return
+    try:
+        _rows = pa.table({name: list(values) for name, values in columns.items()})
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column of mixed types: DuckDB casts each
+        _rows = pd.DataFrame({name: pd.Series(list(values), dtype=object)
+                              for name, values in columns.items()})
+    names = ", ".join(f'"{c}"' for c in columns)
+    # DuckDB finds ``_rows`` among this function's locals (a Python replacement scan)
+    con.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM _rows')
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

@@ -349,3 +349,18 @@ def _m006_labels(con: duckdb.DuckDBPyConnection) -> None:
                          ("command", "VARCHAR"), ("phase_detail", "JSON")):
         con.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
     con.execute("UPDATE runs SET name = run_id, tags = '[]'")
+
+
+# After migration 9 only the iterations table keeps its key. Every other per-iteration table
+# is written in the one transaction that inserts the iteration's row (``RunLog.record_iteration``)
+# or replaced together with the whole run (a sweep's merge), so the iteration's key refuses a
+# second writer of an iteration as a whole; keys on the per-item tables cost a quarter of each
+# iteration's write and two thirds of the file.
+STILL_KEYED = ("iterations",)
+
+
+@migration(9, "keys on iterations only: an iteration's rows land with its key or not at all")
+def _m009_iteration_keys_only(con: duckdb.DuckDBPyConnection) -> None:
+    for table in ITERATION_KEYS:
+        if table not in STILL_KEYED:
+            con.execute(f"DROP INDEX IF EXISTS {table}_key")

@@ -16,17 +16,16 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from envs.history.clock import utcnow
-from envs.history.database import History, insert_frame
+from envs.history.database import History, insert_rows
 from envs.history.liveness import BEAT_S, busy_error, is_alive, owner
 from envs.records import Alert, Plan, SkillProfile, Subskill, Verdict
 from students.base import TrainReport
 from students.errors import ConfigError, CurriculabError
 
 PHASES = ("evaluate", "plan", "generate", "check", "train")
-DETAIL_S = 0.5  # progress within a phase is written at most this often
+DETAIL_S = 0.5  # the live phase and progress within it are written at most this often
 MAX_TRACE = 100  # training losses kept for the live loss curve (thinned beyond)
 # Tables with run_id and iteration that a resume keeps whole: every attempt at an LLM call was
 # paid for (the run's budget counts it) and its cache entry names it, so it stays recorded.
@@ -178,8 +177,13 @@ class RunLog:
         self._beat.start()
 
     def close(self) -> None:
-        """Stop beating the heartbeat (the run has ended, in whatever status)."""
+        """Write any phase still pending and stop beating the heartbeat (the run has ended,
+        in whatever status): nothing of the run's is written after this."""
         self._beat.stop()
+        try:
+            self._phases.flush()
+        except CurriculabError:  # a watcher's phase that could not be written: the run is over
+            pass
 
     def set_status(self, status: str, message: str | None = None) -> None:
         with self.history.transaction() as con:
@@ -248,39 +252,47 @@ class RunLog:
 
     def record_iteration(self, rec: IterationRecord) -> None:
         """Write one completed iteration in a single transaction."""
-        frames = {
-            "iterations": self._iteration_frame(rec),
-            "skill_scores": self._scores_frame(rec),
-            "answers": self._answers_frame(rec),
-            "examples": self._examples_frame(rec),
-            "yields": self._yields_frame(rec),
-            "alerts": pd.DataFrame([
-                {"run_id": self.run_id, "iteration": a.iteration, "skill": a.skill,
-                 "best": a.best, "best_iteration": a.best_iteration, "accuracy": a.accuracy}
-                for a in rec.alerts]),
-            "forest": pd.DataFrame([
-                {"run_id": self.run_id, "iteration": rec.iteration, "seq": i, "skill": n.skill,
-                 "subskill": n.name, "description": n.description, "allocation": n.allocation,
-                 "generated": n.generated, "kept": n.kept, "fresh": json.dumps(list(n.fresh)),
-                 "added": n.added} for i, n in enumerate(rec.forest)]),
+        run, it = self.run_id, rec.iteration
+        tables = {
+            "iterations": self._iteration_rows(rec),
+            "skill_scores": self._scores_rows(rec),
+            "answers": self._answers_rows(rec),
+            "examples": self._examples_rows(rec),
+            "yields": self._yields_rows(rec),
+            "alerts": _columns(len(rec.alerts), run_id=run,
+                               iteration=[a.iteration for a in rec.alerts],
+                               skill=[a.skill for a in rec.alerts],
+                               best=[a.best for a in rec.alerts],
+                               best_iteration=[a.best_iteration for a in rec.alerts],
+                               accuracy=[a.accuracy for a in rec.alerts]),
+            "forest": _columns(len(rec.forest), run_id=run, iteration=it,
+                               seq=list(range(len(rec.forest))),
+                               skill=[n.skill for n in rec.forest],
+                               subskill=[n.name for n in rec.forest],
+                               description=[n.description for n in rec.forest],
+                               allocation=[n.allocation for n in rec.forest],
+                               generated=[n.generated for n in rec.forest],
+                               kept=[n.kept for n in rec.forest],
+                               fresh=[json.dumps(list(n.fresh)) for n in rec.forest],
+                               added=[n.added for n in rec.forest]),
         }
         if rec.plan is not None:
-            frames["plans"] = pd.DataFrame([{
-                "run_id": self.run_id, "iteration": rec.iteration,
-                "reasoning": rec.plan.reasoning, "values": json.dumps(dict(rec.plan.values), default=str),
-                "edited_by": rec.plan.edited_by, "total": rec.plan.total}])
-            frames["allocations"] = self._allocations_frame(rec.iteration, rec.plan)
+            tables["plans"] = _columns(
+                1, run_id=run, iteration=it, reasoning=[rec.plan.reasoning],
+                values=[json.dumps(dict(rec.plan.values), default=str)],
+                edited_by=[rec.plan.edited_by], total=[rec.plan.total])
+            tables["allocations"] = self._allocations_rows(it, rec.plan)
         with self.history.transaction() as con:
-            for table, frame in frames.items():
-                insert_frame(con, table, frame)
+            for table, columns in tables.items():
+                insert_rows(con, table, columns)
             con.execute("UPDATE runs SET updated_at = ?, heartbeat_at = ? WHERE run_id = ?",
                         [utcnow(), utcnow(), self.run_id])
 
-    # -- frames ------------------------------------------------------------------------
-    def _iteration_frame(self, rec: IterationRecord) -> pd.DataFrame:
+    # -- rows, as columns --------------------------------------------------------------
+    def _iteration_rows(self, rec: IterationRecord) -> dict[str, list[Any]]:
         t = {f"t_{p}": float(rec.timings.get(p, 0.0)) for p in PHASES}
         kept = sum(v.kept for v in rec.verdicts)
-        return pd.DataFrame([{
+        return _columns(1, **{
             "run_id": self.run_id, "iteration": rec.iteration,
             "started_at": rec.started_at, "ended_at": rec.ended_at, **t,
             "t_total": (rec.ended_at - rec.started_at).total_seconds(),
@@ -290,32 +302,37 @@ class RunLog:
             "loss_last": rec.train.loss_last if rec.train else None,
             "reward": rec.reward, "val_mean": rec.val.mean_accuracy,
             "test_mean": rec.test.mean_accuracy, "checkpoint": rec.checkpoint,
-            "policy_state": json.dumps(dict(rec.policy_state), default=str)}])
+            "policy_state": json.dumps(dict(rec.policy_state), default=str)})
 
-    def _scores_frame(self, rec: IterationRecord) -> pd.DataFrame:
-        return pd.DataFrame([
-            {"run_id": self.run_id, "iteration": rec.iteration, "split": p.split,
-             "skill": s.skill, "n": s.n, "correct": s.correct, "accuracy": s.accuracy,
-             "change": s.change}
-            for p in (rec.val, rec.test) for s in p.scores])
+    def _scores_rows(self, rec: IterationRecord) -> dict[str, list[Any]]:
+        pairs = [(p.split, s) for p in (rec.val, rec.test) for s in p.scores]
+        return _columns(len(pairs), run_id=self.run_id, iteration=rec.iteration,
+                        split=[split for split, _ in pairs], skill=[s.skill for _, s in pairs],
+                        n=[s.n for _, s in pairs], correct=[s.correct for _, s in pairs],
+                        accuracy=[s.accuracy for _, s in pairs],
+                        change=[s.change for _, s in pairs])
 
-    def _answers_frame(self, rec: IterationRecord) -> pd.DataFrame:
-        return pd.DataFrame([
-            {"run_id": self.run_id, "iteration": rec.iteration, "split": p.split,
-             "item_id": a.item.id, "skill": a.item.skill, "prediction": a.prediction,
-             "correct": a.correct}
-            for p in (rec.val, rec.test) for a in p.answers])
+    def _answers_rows(self, rec: IterationRecord) -> dict[str, list[Any]]:
+        answers = [a for p in (rec.val, rec.test) for a in p.answers]
+        splits = [p.split for p in (rec.val, rec.test) for _ in p.answers]
+        return _columns(len(answers), run_id=self.run_id, iteration=rec.iteration,
+                        split=splits, item_id=[a.item.id for a in answers],
+                        skill=[a.item.skill for a in answers],
+                        prediction=[a.prediction for a in answers],
+                        correct=[a.correct for a in answers])
 
-    def _examples_frame(self, rec: IterationRecord) -> pd.DataFrame:
-        return pd.DataFrame([
-            {"run_id": self.run_id, "iteration": rec.iteration, "seq": i,
-             "skill": v.example.skill, "subskill": v.example.subskill,
-             "prompt": v.example.prompt, "answer": v.example.answer,
-             "engine": v.example.engine, "call_id": v.example.call_id,
-             "kept": v.kept, "reason": v.reason, "known": v.known}
-            for i, v in enumerate(rec.verdicts)])
+    def _examples_rows(self, rec: IterationRecord) -> dict[str, list[Any]]:
+        vs = rec.verdicts
+        return _columns(len(vs), run_id=self.run_id, iteration=rec.iteration,
+                        seq=list(range(len(vs))), skill=[v.example.skill for v in vs],
+                        subskill=[v.example.subskill for v in vs],
+                        prompt=[v.example.prompt for v in vs],
+                        answer=[v.example.answer for v in vs],
+                        engine=[v.example.engine for v in vs],
+                        call_id=[v.example.call_id for v in vs], kept=[v.kept for v in vs],
+                        reason=[v.reason for v in vs], known=[v.known for v in vs])
 
-    def _yields_frame(self, rec: IterationRecord) -> pd.DataFrame:
+    def _yields_rows(self, rec: IterationRecord) -> dict[str, list[Any]]:
         """Per skill (subskill NULL) and per subskill: generated, kept, judged, known."""
         counts: dict[tuple[str, str | None], list[int]] = {}
         for v in rec.verdicts:
@@ -328,33 +345,43 @@ class RunLog:
                 c[1] += int(v.kept)
                 c[2] += int(v.known is not None)
                 c[3] += int(bool(v.known))
-        return pd.DataFrame([
-            {"run_id": self.run_id, "iteration": rec.iteration, "skill": skill,
-             "subskill": sub, "generated": g, "kept": k, "judged": j, "known": n}
-            for (skill, sub), (g, k, j, n) in counts.items()])
+        keys, values = list(counts), list(counts.values())
+        return _columns(len(keys), run_id=self.run_id, iteration=rec.iteration,
+                        skill=[k[0] for k in keys], subskill=[k[1] for k in keys],
+                        generated=[c[0] for c in values], kept=[c[1] for c in values],
+                        judged=[c[2] for c in values], known=[c[3] for c in values])
 
-    def _allocations_frame(self, iteration: int, plan: Plan) -> pd.DataFrame:
-        rows = []
+    def _allocations_rows(self, iteration: int, plan: Plan) -> dict[str, list[Any]]:
+        rows: list[tuple[str, str | None, int]] = []
         for skill, count in plan.allocations.items():
             subs = plan.subskills.get(skill) or {}
-            rows += [{"run_id": self.run_id, "iteration": iteration, "skill": skill,
-                      "subskill": sub, "count": int(c)} for sub, c in subs.items()]
+            rows += [(skill, sub, int(c)) for sub, c in subs.items()]
             if not subs:
-                rows.append({"run_id": self.run_id, "iteration": iteration, "skill": skill,
-                             "subskill": None, "count": int(count)})
-        return pd.DataFrame(rows)
+                rows.append((skill, None, int(count)))
+        return _columns(len(rows), run_id=self.run_id, iteration=iteration,
+                        skill=[r[0] for r in rows], subskill=[r[1] for r in rows],
+                        count=[r[2] for r in rows])
+
+
+def _columns(n: int, /, **columns: Any) -> dict[str, list[Any]]:
+    """``n`` rows as columns: a list is one value per row, anything else one value for all."""
+    return {name: value if isinstance(value, list) else [value] * n
+            for name, value in columns.items()}
 
 
 class _PhaseWriter:
     """Writes the newest posted phase on a background thread that lives while there is
     something to write. Watchers need only the newest value, so one not yet written when
-    another is posted is replaced. A failed write is raised by the next ``flush``."""
+    another is posted is replaced, and writes are at least ``every_s`` apart (a fast run
+    changes phase hundreds of times a second; a write costs a transaction) unless a
+    ``flush`` waits. A failed write is raised by the next ``flush``."""
 
-    def __init__(self, write) -> None:
-        self._write = write
+    def __init__(self, write, every_s: float = DETAIL_S) -> None:
+        self._write, self._every = write, every_s
         self._cond = threading.Condition()
         self._latest: list[Any] | None = None
         self._busy = False
+        self._flushing = 0
         self._error: CurriculabError | None = None
         self._thread: threading.Thread | None = None
 
@@ -368,8 +395,13 @@ class _PhaseWriter:
 
     def flush(self) -> None:
         with self._cond:
-            while self._latest is not None or self._busy:
-                self._cond.wait()
+            self._flushing += 1
+            self._cond.notify_all()
+            try:
+                while self._latest is not None or self._busy:
+                    self._cond.wait()
+            finally:
+                self._flushing -= 1
             error, self._error = self._error, None
         if error is not None:
             raise error
@@ -381,6 +413,7 @@ class _PhaseWriter:
                     self._thread = None
                     return
                 values, self._latest, self._busy = self._latest, None, True
+            began = time.monotonic()
             try:
                 self._write(values)
             except CurriculabError as e:
@@ -390,6 +423,9 @@ class _PhaseWriter:
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
+                    left = self._every - (time.monotonic() - began)
+                    if left > 0:  # the next write waits its turn, or a flush
+                        self._cond.wait_for(lambda: self._flushing, timeout=left)
 
 
 class _Heartbeat:

@@ -1,4 +1,5 @@
 import multiprocessing as mp
+import threading
 import time
 
 import duckdb
@@ -7,7 +8,7 @@ import pytest
 from envs.history import History
 from envs.history.migrations import MIGRATIONS, migrate
 from envs.history import HistoryError
-from envs.history.runlog import KEPT_ON_RESUME, RunLog
+from envs.history.runlog import KEPT_ON_RESUME, RunLog, _PhaseWriter
 
 
 def test_new_file_gets_every_migration(tmp_path):
@@ -106,3 +107,44 @@ def test_lock_held_too_long_is_a_clear_error(tmp_path):
     with pytest.raises(HistoryError, match="cannot open history"):
         History(path, lock_wait_s=0.3).rows("SELECT 1")
     holder.join()
+
+
+def test_a_held_file_serves_every_write_and_read_of_the_process_through_one_connection(tmp_path):
+    path = tmp_path / "h.duckdb"
+    history, other = History(path), History(path)
+    with history.held() as held:
+        assert held is history
+        # the file is open read-write here: DuckDB refuses a second, read-only opening of it
+        with pytest.raises(duckdb.Error):
+            duckdb.connect(str(path), read_only=True)
+        with other.transaction() as con:  # another History of the same path, same connection
+            con.execute("INSERT INTO runs (run_id, status) VALUES ('a', 'running')")
+        with pytest.raises(RuntimeError):
+            with history.transaction() as con:
+                con.execute("INSERT INTO runs (run_id, status) VALUES ('b', 'running')")
+                raise RuntimeError("boom")  # rolled back as with a connection of its own
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(other.rows("SELECT run_id FROM runs")))
+        thread.start()
+        thread.join()
+        assert seen == [[("a",)]] and history.scalar("SELECT count(*) FROM runs") == 1
+        with history.held():  # nested: the outer block keeps the file
+            pass
+        assert history.scalar("SELECT status FROM runs") == "running"
+    con = duckdb.connect(str(path), read_only=True)  # released, with every write in the file
+    assert con.execute("SELECT run_id FROM runs").fetchall() == [("a",)]
+    con.close()
+
+
+def test_phases_posted_faster_than_written_keep_the_newest_and_a_flush_writes_at_once():
+    written = []
+    writer = _PhaseWriter(written.append, every_s=5.0)
+    start = time.monotonic()
+    for k in range(500):  # a fast run's phase changes
+        writer.post([k])
+    writer.flush()
+    assert written[-1] == [499] and time.monotonic() - start < 4.0  # the flush did not wait
+    assert len(written) <= 3  # not one transaction per phase
+    writer.post(["done"])
+    writer.flush()
+    assert written[-1] == ["done"]

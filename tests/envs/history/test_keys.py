@@ -1,12 +1,14 @@
-"""The schema keys every per-iteration row by run, iteration and item (migration 5), an old
-history holding an iteration twice is cleaned as it opens, and a history written by a newer
-Curriculab is refused for writing."""
+"""The schema keys every iteration by run and iteration (migration 5 keyed every per-iteration
+row; migration 9 keeps the key on iterations only, whose row lands in the same transaction as
+the rest of the iteration), an old history holding an iteration twice is cleaned as it opens,
+and a history written by a newer Curriculab is refused for writing."""
 
 import duckdb
 import pytest
 
 from envs.history import History, HistoryError
-from envs.history.migrations import ITERATION_KEYS, MIGRATIONS
+from envs.history.migrations import ITERATION_KEYS, MIGRATIONS, STILL_KEYED
+from envs.history.runlog import IterationRecord, RunLog
 from ui.cli import main
 
 
@@ -34,23 +36,46 @@ def test_an_iteration_cannot_be_recorded_twice(tmp_path):
                         " VALUES ('r', 8, 'val', 'v2', true)")
             con.execute("INSERT INTO iterations (run_id, iteration, t_total) VALUES ('r', 8, 2.0)")
     assert history.rows("SELECT item_id FROM answers") == [("v1",)]  # all of it or nothing
-    with pytest.raises(HistoryError, match="Duplicate key"):
-        with history.transaction() as con:
-            con.execute("INSERT INTO answers (run_id, iteration, split, item_id, correct)"
-                        " VALUES ('r', 8, 'val', 'v1', false)")
 
 
-def test_every_keyed_table_refuses_a_second_row_with_its_key(tmp_path):
+def test_a_run_recording_an_iteration_twice_fails_as_a_whole(tmp_path):
+    """Through the run log: the second write of an iteration (two processes on one run)
+    leaves every table as the first one left it."""
     history = History(tmp_path / "h.duckdb")
-    values = {"run_id": "r", "iteration": 1, "split": "val", "skill": "add", "item_id": "i",
-              "seq": 0, "subskill": None}
-    for table, key in ITERATION_KEYS.items():
-        sql = f"INSERT INTO {table} ({', '.join(key)}) VALUES ({', '.join('?' for _ in key)})"
-        with history.transaction() as con:
-            con.execute(sql, [values[c] for c in key])
-        with pytest.raises(HistoryError, match="Duplicate key"):
-            with history.transaction() as con:
-                con.execute(sql, [values[c] for c in key])  # a NULL subskill is one value
+    with history.transaction() as con:
+        con.execute("INSERT INTO runs (run_id, status) VALUES ('r', 'running')")
+    log = RunLog(history, "r")
+    log.record_iteration(_record(1, "first"))
+    counts = {t: history.scalar(f"SELECT count(*) FROM {t}") for t in ITERATION_KEYS}
+    with pytest.raises(HistoryError, match="Duplicate key"):
+        log.record_iteration(_record(1, "second"))
+    assert {t: history.scalar(f"SELECT count(*) FROM {t}") for t in ITERATION_KEYS} == counts
+    assert counts["answers"] == 4 and counts["examples"] == 2 and counts["allocations"] == 2
+    assert {r[0] for r in history.rows("SELECT prediction FROM answers")} == {"first"}
+
+
+def test_only_iterations_keep_a_key_after_migration_9(tmp_path):
+    history = History(tmp_path / "h.duckdb")
+    history.ensure()
+    indexes = {r[0] for r in history.rows("SELECT index_name FROM duckdb_indexes()")}
+    assert {f"{t}_key" for t in STILL_KEYED} <= indexes
+    assert not indexes & {f"{t}_key" for t in ITERATION_KEYS if t not in STILL_KEYED}
+
+
+def _record(iteration, prediction):
+    from datetime import datetime
+
+    from envs.records import Answer, Example, Item, Plan, SkillProfile, SkillScore, Verdict
+
+    def split(name):
+        items = [Item(f"{name}{k}", "add", f"{k}+1=", str(k + 1)) for k in range(2)]
+        answers = tuple(Answer(i, prediction, True) for i in items)
+        return SkillProfile(name, (SkillScore("add", 2, 2),), answers)
+
+    examples = [Verdict(Example(f"{k}+2=", str(k + 2), "add"), True) for k in range(2)]
+    now = datetime(2026, 1, 1)
+    return IterationRecord(iteration, now, now, {}, split("val"), split("test"),
+                           Plan({"add": 1, "max": 1}, "even"), examples)
 
 
 def test_an_old_history_with_a_duplicated_iteration_keeps_its_first_copy(tmp_path):
