@@ -36,8 +36,8 @@ TRANSIENT = frozenset({"rate_limit", "server", "timeout", "connection", "api", "
 _SCHEMA = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
 _ASK = "Reply with the JSON object {\"ok\": true} and nothing else."
 # the grammar probe's schema: a server that keeps to it adds the number the question omits
-_KEPT = {"type": "object", "properties": {"ok": {"type": "boolean"}, "checked": {"type": "integer"}},
-         "required": ["ok", "checked"]}
+_KEPT = {"type": "object", "required": ["ok", "checked"],
+         "properties": {"ok": {"type": "boolean"}, "checked": {"type": "integer"}}}
 SLOT_CALLS = 3
 QUICK_S = 0.2  # calls this quick tell nothing about slots
 

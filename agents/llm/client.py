@@ -7,9 +7,10 @@ A request feature the endpoint refuses (a structured-output mode, a parameter su
 ``seed``), whatever the status it answers with, is learnt once per endpoint and model
 (``agents/llm/capabilities.py``): the call is asked again without it (json_schema ->
 json_object with the schema -> json_object -> JSON in text) without spending a retry, and no
-later call or run sends it again. While a feature is still unknown, one call at a time tries it. Every attempt is a row
-of ``llm_calls``; a completed call is a row of ``llm_cache`` (unless ``llm.cache`` is off), so
-a resumed or repeated run replays it instead of paying again. Nothing secret is written.
+later call or run sends it again. While a feature is still unknown, one call at a time tries
+it. Every attempt is a row of ``llm_calls``; a completed call is a row of ``llm_cache`` (unless
+``llm.cache`` is off), so a resumed or repeated run replays it instead of paying again. Nothing
+secret is written.
 """
 
 from __future__ import annotations
