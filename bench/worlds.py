@@ -8,6 +8,7 @@ for prerequisites-v1 the competence of the hardest levels at equal examples (har
 against easy-to-hard).
 
     python bench/worlds.py
+    python bench/worlds.py mostly-known-v2 distractors-v2   # some profiles only
     python bench/worlds.py --student tiny-gpt 12 50   # prerequisites-v1, hard-only vs easy-to-hard
 """
 
@@ -26,7 +27,7 @@ from envs.tasks.task import make  # noqa: E402
 from students.sim import SimStudent, World  # noqa: E402
 
 PROFILES = ("independent-v1", "mostly-known-v1", "distractors-v1", "prerequisites-v1",
-            "forgetting-v1")
+            "forgetting-v1", "mostly-known-v2", "distractors-v2")
 
 
 _Pair = namedtuple("_Pair", "prompt answer")
@@ -118,7 +119,7 @@ def main() -> None:
         print(json.dumps(order_with(student, iterations, size), indent=1))
         return
     out = {}
-    for profile in PROFILES:
+    for profile in [p for p in sys.argv[1:] if not p.startswith("-")] or PROFILES:
         c = make(profile).challenge
         skills = [s.name for s in make(profile).skills]
         schedules = {"uniform": lambda ch, comp: dict.fromkeys(comp, 1.0), "ideal": ideal}

@@ -161,21 +161,22 @@ def _profile_v2(id: str, doc: str, skills: tuple[str, ...], seeds: Mapping[str, 
 # carrying arithmetic, dsm, dad and xad stay at 0 within a few thousand.
 SEEDED = Law(start=0.97, scale=150, forget=4000)  # eroded slowly by every other skill's data
 V2_KNOWN = {"max": 1000, "rev": 1000, "dup": 1000, "len": 300, "par": 300, "min": 800,
-            "swp": 800, "rot": 800}
+            "swp": 800, "rot": 800}  # this mix, measured: all eight at 0.92-1.00 after it
 V2_NEW = ("inc", "ri", "i7", "odd")
 V2_MOSTLY = tuple(V2_KNOWN) + V2_NEW
 MostlyKnownV2 = _profile_v2(
     "mostly-known-v2",
     """Twelve skills a tiny character-level student can learn; the seed set teaches eight
-    (max, rev, dup, len, par, min, swp, rot), four (inc, ri, i7, odd) are new. The new ones
-    are learnt in a jump after a few hundred examples each, so uniform's share (a twelfth of
-    the budget each) leaves them unlearnt within the 8 steps of 300. An ideal teacher spends
-    the budget on the four new skills, and gives a known skill data again only when its val
-    accuracy falls below mastery.""",
+    (max, rev, dup, len, par, min, swp, rot), four are new: inc, ri and i7 are learnt in a
+    jump after a concentrated dose of several hundred examples each, odd slowly. Uniform's
+    share, a twelfth of the 600 a step each, is too thin a dose to learn them within the 6
+    steps. An ideal teacher spends the budget on the four new skills, and gives a known
+    skill data again only when its val accuracy falls below mastery.""",
     V2_MOSTLY, V2_KNOWN,
-    Challenge(frozenset(V2_MOSTLY), frozenset(V2_KNOWN), threshold=0.7, budget=300, iterations=8),
+    Challenge(frozenset(V2_MOSTLY), frozenset(V2_KNOWN), threshold=0.75, budget=600, iterations=6),
     {**{s: replace(SEEDED, interferes=tuple(x for x in V2_MOSTLY if x != s)) for s in V2_KNOWN},
-     "inc": Law(scale=300), "ri": Law(scale=300), "i7": Law(scale=350), "odd": Law(scale=1500)})
+     "inc": Law(scale=1500), "ri": Law(scale=1500), "i7": Law(scale=1500),
+     "odd": Law(scale=3000)})
 
 V2_DISTRACT = ("hsa", "hsb", "hsc", "hsd", "max", "rev", "par", "min", "inc", "ri")
 DistractorsV2 = _profile_v2(
