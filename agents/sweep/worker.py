@@ -75,9 +75,12 @@ def run_cell(task: CellTask) -> CellOutcome:
     config = RunConfig.from_dict(task.config)
     if task.own_checkpoints:
         config = replace(config, checkpoint_dir=str(path.parent / "checkpoints"))
-    # The shard is this worker's alone: held open for the whole cell, so no write reopens
-    # and checkpoints it (the shard exists from here on, even for a cell that fails at once).
-    with history.held():
+    # The shard is this worker's alone: held open for the whole cell, so no write reopens and
+    # checkpoints it, and left with its write-ahead log (it is read once more at most, by a
+    # resume, before the driver deletes it); it exists from here on, even for a cell that
+    # fails at once, made from an empty one instead of migrated anew.
+    _from_template(path)
+    with history.held(checkpoint=False):
         status = history.scalar("SELECT status FROM runs WHERE run_id = ?", [task.run_id])
         resumed_after = last_iteration(history, task.run_id) if status is not None else None
         error = None
@@ -95,6 +98,29 @@ def run_cell(task: CellTask) -> CellOutcome:
     return CellOutcome(task.cell, task.run_id, status, error, resumed_after,
                        time.perf_counter() - t0, f"{socket.gethostname()}:{os.getpid()}",
                        tables=tables)
+
+
+_EMPTY: dict[int, bytes] = {}  # schema version -> an empty, migrated history, per process
+
+
+def _from_template(path: Path) -> None:
+    """Write an empty, migrated history to ``path`` unless a shard is already there: made
+    once per worker process (in a temporary folder) and kept in memory, which is cheaper
+    than migrating every shard anew."""
+    from envs.history import History
+    from envs.history.migrations import MIGRATIONS
+
+    if path.exists():
+        return
+    version = MIGRATIONS[-1][0]
+    if version not in _EMPTY:
+        with tempfile.TemporaryDirectory(prefix="curriculab-empty-") as folder:
+            empty = Path(folder) / "empty.duckdb"
+            History(empty).ensure()
+            _EMPTY[version] = empty.read_bytes()
+    aside = path.with_name(f"{path.name}.tmp")
+    aside.write_bytes(_EMPTY[version])
+    os.replace(aside, path)  # whole or absent: a worker killed here leaves no half shard
 
 
 def export(history: Any, run_id: str) -> dict[str, pa.Table]:

@@ -152,13 +152,15 @@ class History:
             return None if held is None else held.cursor()
 
     @contextlib.contextmanager
-    def held(self) -> Iterator[History]:
+    def held(self, *, checkpoint: bool = True) -> Iterator[History]:
         """Hold the file open read-write for the block: every transaction and read of it in
         this process (any ``History`` of the same path, any thread) takes a cursor of one
         connection instead of opening the file, and the file is checkpointed once, when the
-        block ends, instead of at every write. No other process can open the file meanwhile,
-        so this is for a file only this process uses (a sweep cell's shard); a file the app
-        or another run reads keeps short connections."""
+        block ends, instead of at every write (``checkpoint=False``: not even then; the
+        write-ahead log beside the file keeps every commit, and the next opening replays it).
+        No other process can open the file meanwhile, so this is for a file only this process
+        uses (a sweep cell's shard); a file the app or another run reads keeps short
+        connections."""
         key = os.path.realpath(self.path)
         with _HELD_LOCK:
             nested = key in _HELD
@@ -184,7 +186,11 @@ class History:
             with _gate(self.path).write():
                 with _HELD_LOCK:
                     _HELD.pop(key, None)
-                con.close()
+                try:
+                    if not checkpoint:
+                        con.execute("PRAGMA disable_checkpoint_on_shutdown")
+                finally:
+                    con.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
