@@ -175,8 +175,8 @@ MostlyKnownV2 = _profile_v2(
     V2_MOSTLY, V2_KNOWN,
     Challenge(frozenset(V2_MOSTLY), frozenset(V2_KNOWN), threshold=0.75, budget=600, iterations=6),
     {**{s: replace(SEEDED, interferes=tuple(x for x in V2_MOSTLY if x != s)) for s in V2_KNOWN},
-     "inc": Law(scale=1500), "ri": Law(scale=1500), "i7": Law(scale=1500),
-     "odd": Law(scale=3000)})
+     "inc": Law(scale=500), "ri": Law(scale=500), "i7": Law(scale=500),
+     "odd": Law(scale=2500)})
 
 V2_DISTRACT = ("hsa", "hsb", "hsc", "hsd", "max", "rev", "par", "min", "inc", "ri")
 DistractorsV2 = _profile_v2(

@@ -53,7 +53,8 @@ def test_a_task_without_a_world_is_a_clear_error_for_the_sim_student():
 
 
 def test_by_hand_the_ideal_schedule_beats_uniform_and_order_matters():
-    for profile in ("mostly-known-v1", "distractors-v1", "prerequisites-v1"):
+    for profile in ("mostly-known-v2", "distractors-v2", "mostly-known-v1", "distractors-v1",
+                    "prerequisites-v1"):  # prerequisites-v1 last: its competences are read below
         threshold = make(profile).challenge.threshold
         uniform, _ = worlds.expected_curve(profile, lambda c, comp: dict.fromkeys(comp, 1.0))
         ideal, comp = worlds.expected_curve(profile, worlds.ideal)
