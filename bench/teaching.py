@@ -62,6 +62,36 @@ Curve = list[tuple[int, float]]
 
 
 # -- running ---------------------------------------------------------------------------------
+class Kept:
+    """An executor whose workers outlive each sweep (``close`` keeps them unless interrupted)
+    until ``shutdown``: the sweeps of one benchmark share them, so a worker starts, and imports
+    its students, once."""
+
+    def __init__(self, make_executor) -> None:
+        self._make, self._executor = make_executor, None
+
+    def __call__(self) -> Kept:
+        if self._executor is None:
+            self._executor = self._make()
+        self.name, self.slots = self._executor.name, self._executor.slots
+        return self
+
+    def run(self, tasks):
+        return self._executor.run(tasks)
+
+    def discard(self, task, outcome) -> None:
+        self._executor.discard(task, outcome)
+
+    def close(self, wait: bool = True) -> None:
+        if not wait:  # an interrupted sweep: its running cells end now, as without sharing
+            self.shutdown(wait=False)
+
+    def shutdown(self, wait: bool = True) -> None:
+        if self._executor is not None:
+            self._executor, executor = None, self._executor
+            executor.close(wait=wait)
+
+
 def run_configs(configs: Sequence[RunConfig], history: History, make_executor=None, *,
                 name: str = "teaching", shards: str | None = None,
                 progress: bool = False) -> list[Curve]:
@@ -347,12 +377,14 @@ def main(argv: list[str] | None = None) -> None:
     for config in flat:
         by_student.setdefault(config.student.id, []).append(config)
     results_curves: dict[str, Curve] = {}
+    kept = Kept(make_executor)  # one set of workers for every student's sweep
     for student, configs in by_student.items():  # a sweep per student, timed (reused runs too)
         t0 = time.perf_counter()
         try:
-            got = run_configs(configs, history, make_executor, name=f"teaching-{student}",
+            got = run_configs(configs, history, kept, name=f"teaching-{student}",
                               shards=shards, progress=sys.stderr.isatty())
         except CurriculabError as e:  # a bad --ray (exit 2), or runs that did not complete
+            kept.shutdown(wait=False)
             print(f"bench/teaching.py: {e}", file=sys.stderr)
             raise SystemExit(2 if isinstance(e, ConfigError) else 1) from None
         for config, curve in zip(configs, got):
@@ -360,6 +392,7 @@ def main(argv: list[str] | None = None) -> None:
         timed[student] = [time.perf_counter() - t0, len(configs)]
         print(f"{student}: {len(configs)} runs in {timed[student][0]:.0f}s", file=sys.stderr,
               flush=True)
+    kept.shutdown()
     curves: dict[tuple, dict[str, dict[int, Curve]]] = {}
     for (profile, student, level, policy), configs in cells:
         curves.setdefault((profile, student, level), {})[policy] = {

@@ -54,9 +54,10 @@ class LocalExecutor:
     def run(self, tasks: Sequence[CellTask]) -> Iterator[CellOutcome]:
         if not tasks:
             return
-        self._pool = ProcessPoolExecutor(
-            max_workers=min(self.slots, len(tasks)), initializer=_die_with_parent,
-            mp_context=multiprocessing.get_context("spawn"))
+        if self._pool is None:  # else the workers of an earlier run, not closed: reused
+            self._pool = ProcessPoolExecutor(
+                max_workers=min(self.slots, len(tasks)), initializer=_die_with_parent,
+                mp_context=multiprocessing.get_context("spawn"))
         pending: dict[Future, CellTask] = {self._pool.submit(run_cell, t): t for t in tasks}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -172,6 +172,9 @@ class History:
             try:
                 if not self._migrated:
                     self._migrate(con)
+                # one thread: a held file takes one run's small statements, where DuckDB's
+                # other threads only add scheduling (and a sweep cell is given one CPU)
+                con.execute("SET threads = 1")
             except duckdb.Error as e:
                 con.close()
                 raise HistoryError(f"history write failed ({self.path}): {e}") from e

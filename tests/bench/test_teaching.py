@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from agents.config import RunConfig, StudentConfig, TaskConfig, TeacherConfig
+from agents.sweep import LocalExecutor
 from envs.history import History
 from tests.benches import load_bench
 
@@ -40,7 +41,8 @@ def test_run_configs_records_each_run_in_one_history_and_reuses_completed_runs(t
                        teacher=TeacherConfig(policy="oracle", budget=240), iterations=2, seed=1)
     other = replace(config, seed=2)
     history = History(tmp_path / "teaching.duckdb")
-    curve, second = teaching.run_configs([config, other], history, shards=str(tmp_path / "s"))
+    kept = teaching.Kept(lambda: LocalExecutor(1))
+    curve, second = teaching.run_configs([config, other], history, kept, shards=str(tmp_path / "s"))
     assert len(curve) == 3 and 0 == curve[0][0] < curve[1][0] <= 240 < curve[2][0] <= 480
     assert curve[-1][1] > curve[0][1]  # the oracle teaches the learnable skills
     assert len(second) == 3 and second != curve
@@ -53,6 +55,12 @@ def test_run_configs_records_each_run_in_one_history_and_reuses_completed_runs(t
     again, = teaching.run_configs([config], history)
     assert again == [(x, 0.5) for x, _ in curve]
     assert history.rows("SELECT count(*), count(DISTINCT sweep_id) FROM sweep_cells") == [(2, 1)]
+    # the next sweep (another student's, in the benchmark) runs on the same worker process
+    teaching.run_configs([replace(config, seed=3, iterations=1)], history, kept, name="next",
+                         shards=str(tmp_path / "s"))
+    kept.shutdown()
+    workers = history.rows("SELECT count(DISTINCT sweep_id), count(DISTINCT worker) FROM sweep_cells")
+    assert workers == [(2, 1)]
 
 
 def test_a_cluster_address_with_workers_is_refused_in_one_line(capsys):
