@@ -86,7 +86,8 @@ def check_text(url: str) -> tuple[int, str]:
 def main_() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--budget", type=int, default=100)
-    parser.add_argument("--levels", default="open-ended,skill-list,skill-tree")
+    parser.add_argument("--levels", default="open-ended,skill-list,skill-tree",
+                        help="comma-separated; empty for none (only --versus)")
     parser.add_argument("--faults", type=float, default=0.0)
     parser.add_argument("--fault-levels", default=None, help="levels run through the proxy"
                                                               " (default: --levels)")
@@ -110,7 +111,7 @@ def main_() -> None:
             closed = s.getsockname()[1]
         code, text = check_text(f"http://127.0.0.1:{closed}/v1")
         result["checks"]["closed port"] = {"exit": code, "output": text}
-        for level in args.levels.split(","):
+        for level in [name for name in args.levels.split(",") if name]:
             mark = server.mark()
             code, run_id, wall, err = run(where / level, db, server.url, "--teacher", "llm",
                                           "--level", level, budget=args.budget)
@@ -120,7 +121,7 @@ def main_() -> None:
             print(json.dumps({level: result["levels"][level]}), file=sys.stderr)
         if args.faults:
             with FaultProxy(server.url.removesuffix("/v1"), rate=args.faults, seed=7) as proxy:
-                for level in (args.fault_levels or args.levels).split(","):
+                for level in [n for n in (args.fault_levels or args.levels).split(",") if n]:
                     mark, before = server.mark(), dict(proxy.faults())
                     code, run_id, wall, err = run(where / f"f-{level}", db, proxy.url,
                                                   "--teacher", "llm", "--level", level,

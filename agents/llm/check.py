@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,12 +131,16 @@ class _Prober:
             failure.raw if failure else None))
 
 
-def check_endpoint(config: LLMConfig) -> CheckReport:
-    """Probe ``config``'s endpoint and model; never raises for what the endpoint does."""
+def check_endpoint(config: LLMConfig, known: Mapping[str, bool] | None = None) -> CheckReport:
+    """Probe ``config``'s endpoint and model; never raises for what the endpoint does.
+    ``known``: what the history already holds for them (a run's check passes it). A feature
+    refused before, or a schema form already seen kept to or not, is not probed again, so a
+    refusal is met once per endpoint and model over all runs; `curriculab llm check` passes
+    nothing and probes everything afresh."""
     report = CheckReport(endpoint_key(config.base_url), config.model)
     t0 = time.perf_counter()
     try:
-        _probe(_Prober(config, report), config, report)
+        _probe(_Prober(config, report), config, report, dict(known or {}))
     finally:
         report.seconds = time.perf_counter() - t0
     if report.problem:
@@ -143,7 +148,7 @@ def check_endpoint(config: LLMConfig) -> CheckReport:
     return report
 
 
-def _probe(p: _Prober, config: LLMConfig, report: CheckReport) -> None:
+def _probe(p: _Prober, config: LLMConfig, report: CheckReport, known: dict[str, bool]) -> None:
     add = report.probes.append
     listed = _models(p, config, report)
     if report.problem:
@@ -167,8 +172,11 @@ def _probe(p: _Prober, config: LLMConfig, report: CheckReport) -> None:
                            ("seed", {"seed": 1})):
         body = {"model": config.model, "max_tokens": 16, "temperature": 0,
                 "messages": [{"role": "user", "content": _ASK}], **extra}
-        got = p.post(feature, body)
         name = {"json_object": "JSON mode", "json_schema": "JSON schema"}.get(feature, feature)
+        if known.get(feature) is False:
+            add(Probe(name, False, "refused before (llm_capabilities): not asked again"))
+            continue
+        got = p.post(feature, body)
         if isinstance(got, CallFailed) and got.kind == "refused":
             learnt[got.feature or feature] = (False, None, str(got)[:300])
             add(Probe(name, False, f"refused: {str(got)[:120]}"))
@@ -177,9 +185,11 @@ def _probe(p: _Prober, config: LLMConfig, report: CheckReport) -> None:
         else:
             learnt[feature] = (True, None, "answered")
             add(Probe(name, True, f"answered {_content(got[0])[:30]!r}"))
-    if learnt.get("json_schema", (None,))[0] is False and learnt.get("json_object", (None,))[0]:
+    now = {**known, **{f: v[0] for f, v in learnt.items()}}
+    if now.get("json_schema") is False and now.get("json_object"):
         after = next(i for i, probe in enumerate(report.probes) if probe.name == "JSON schema")
-        report.probes.insert(after + 1, _grammar_probe(p, config, learnt))
+        report.probes.insert(after + 1, _grammar_probe(p, config, learnt,
+                                                       known.get("json_object_schema")))
     learnt["temperature"] = learnt["max_tokens"] = (True, None, "answered")
     add(Probe("token usage", tokens != (0, 0),
               f"{tokens[0]} in, {tokens[1]} out" if tokens != (0, 0) else "not reported"))
@@ -196,12 +206,15 @@ def _probe(p: _Prober, config: LLMConfig, report: CheckReport) -> None:
               f"{slots} (calls in flight at once when llm.concurrency is not set)"))
 
 
-def _grammar_probe(p: _Prober, config: LLMConfig, learnt: dict) -> Probe:
+def _grammar_probe(p: _Prober, config: LLMConfig, learnt: dict, before: bool | None) -> Probe:
     """JSON schema in llama.cpp's form (``json_object`` with the schema beside it), for an
     endpoint that refused ``json_schema``. A server may accept the form and ignore the schema,
     so the probe asks for ``{"ok": true}`` under a schema that also requires a number: only a
     server that keeps to the schema writes it."""
     name = "JSON schema (json_object form)"
+    if before is not None:
+        return Probe(name, before, "kept to before (llm_capabilities)" if before else
+                     "refused or ignored before (llm_capabilities): not asked again")
     body = {"model": config.model, "max_tokens": 32, "temperature": 0,
             "messages": [{"role": "user", "content": _ASK}],
             "response_format": {"type": "json_object", "schema": _KEPT}}

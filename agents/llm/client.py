@@ -120,7 +120,7 @@ class LLMClient:
         so a run that fails before it is recorded leaves the history as it was."""
         from agents.llm.check import check_endpoint
 
-        report = check_endpoint(self.config)
+        report = check_endpoint(self.config, known=self.caps.known)
         self.check = report
         if not report.usable:
             raise EndpointUnusable(f"the LLM endpoint cannot serve a teacher: {report.problem}"

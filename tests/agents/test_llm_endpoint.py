@@ -104,6 +104,10 @@ def test_a_refused_mode_is_learnt_once_whatever_the_status_and_kept_for_later_ru
         with client(server.url, history, run_id="later") as llm:  # another run
             llm.complete(chat("s", "again", Sum))
         assert sent_formats(server).count("json_schema") == 1
+        with client(server.url, history, run_id="checked") as llm:  # its check reads it too
+            assert "refused before" in llm.preflight().table()
+            llm.complete(chat("s", "checked", Sum))
+        assert sent_formats(server).count("json_schema") == 1
         with client(server.url, history, model="other") as llm:  # another model: its own
             llm.complete(chat("s", "again", Sum))
         assert sent_formats(server).count("json_schema") == 2

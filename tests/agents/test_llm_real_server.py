@@ -13,6 +13,7 @@ from agents.llm.config import LLMConfig
 from agents.llm.structured import extract_json
 from envs.environment import LEVELS
 from envs.history import History
+from envs.history.llm_usage import llm_usage
 from tests.fakes.fault_proxy import RECORDED_AS, FaultProxy
 from tests.fakes.llama_server import MODEL, LlamaServer, available, chat_counts
 from tests.fakes.llm_run import write_config
@@ -23,9 +24,9 @@ pytestmark = [pytest.mark.slow,
 
 OUTPUT_KINDS = ("malformed", "schema", "truncated", "empty")  # answered 200, unusable
 TEACHER = ('policy_options = { fallback = "weakest" }\n'
-           "engine_options = { batch_size = 6, max_rounds = 1 }")
-# small runs: a 135M model on one CPU thread writes some 10-50 tokens a second
-BUDGET, MAX_TOKENS = 6, 150
+           "engine_options = { batch_size = 3, max_rounds = 1 }")
+# small runs, one iteration: a 135M model on one CPU thread writes some 10-50 tokens a second
+BUDGET, MAX_TOKENS = 6, 300
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +44,19 @@ def run(where, url: str, db, *flags: str) -> tuple[int, str]:
     where.mkdir(parents=True, exist_ok=True)
     config = write_config(where, TEACHER, budget=BUDGET)
     code = main(["run", "--config", str(config), "--teacher", "llm", "--base-url", url,
-                 "--model", MODEL, "--quiet", "--db", str(db), "--iterations", "2",
+                 "--model", MODEL, "--quiet", "--db", str(db), "--iterations", "1",
                  "--llm-opt", f"max_tokens={MAX_TOKENS}", "--llm-opt", "backoff=0.05", *flags])
     history = History(db)
     return code, history.scalar("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 1")
+
+
+@pytest.fixture(scope="module")
+def seeded_run(server, db, tmp_path_factory):
+    """The Skill-List run, seed 5: one of the level runs, and the run a replay repeats."""
+    mark = server.mark()
+    code, run_id = run(tmp_path_factory.mktemp("a"), server.url, db, "--level", "skill-list",
+                       "--seed", "5")
+    return code, run_id, chat_counts(server.requests(mark))
 
 
 def history_counts(history: History, run_id: str) -> dict[str, int]:
@@ -69,16 +79,24 @@ def test_the_check_reads_the_real_server(server):
 
 
 @pytest.mark.parametrize("level", LEVELS.ids())
-def test_a_small_run_at_each_level_matches_the_servers_log(server, db, tmp_path, level):
-    mark = server.mark()
-    code, run_id = run(tmp_path, server.url, db, "--level", level)
-    logged = chat_counts(server.requests(mark))
+def test_a_small_run_at_each_level_matches_the_servers_log(server, db, tmp_path, level,
+                                                          seeded_run):
+    if level == "skill-list":
+        code, run_id, logged = seeded_run
+    else:
+        mark = server.mark()
+        code, run_id = run(tmp_path, server.url, db, "--level", level)
+        logged = chat_counts(server.requests(mark))
     history = History(db)
     assert code == 0 and history.scalar("SELECT status FROM runs WHERE run_id = ?",
                                         [run_id]) == "completed"
     assert history_counts(history, run_id) == logged  # sent, answered, failed: both sides
-    assert history.scalar("SELECT count(*) FROM examples WHERE run_id = ? AND engine = 'llm'",
-                          [run_id]) > 0
+    # the LLM wrote examples, and each one is accounted for: handed to QC or rejected, why
+    usage = llm_usage(history, run_id)
+    assert usage["calls"]["by_role"]["engine"]["succeeded"] > 0
+    written = usage["examples"]["written"]
+    assert written > 0 and written == usage["examples"]["handed_to_qc"] + sum(
+        usage["examples"]["rejected_by_engine"].values())
     # a refused feature is met at most once per endpoint and model, over every run so far
     refused = history.rows("SELECT base_url, feature, count(*) FROM llm_calls"
                            " WHERE error_kind = 'refused' GROUP BY 1, 2")
@@ -125,8 +143,8 @@ def test_with_thirty_percent_faults_the_run_completes_and_records_every_fault(se
     assert sent - timeouts == forwarded["sent"] + sum(proxy.faults().values())
 
 
-def test_a_replayed_run_costs_nothing_and_show_says_so(server, db, tmp_path, capsys):
-    code, first = run(tmp_path / "a", server.url, db, "--level", "skill-list", "--seed", "5")
+def test_a_replayed_run_costs_nothing_and_show_says_so(server, db, tmp_path, capsys, seeded_run):
+    code = seeded_run[0]
     mark = server.mark()
     code2, second = run(tmp_path / "b", server.url, db, "--level", "skill-list", "--seed", "5")
     logged = chat_counts(server.requests(mark))
