@@ -131,8 +131,8 @@ def export(history: Any, run_id: str) -> dict[str, pa.Table]:
     with history.reader() as con:
         columns: dict[str, set[str]] = {}
         for table, column in con.execute(
-                "SELECT table_name, column_name FROM information_schema.columns"
-                " WHERE table_schema = current_schema()").fetchall():
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name ="
+                " current_database() AND schema_name = current_schema()").fetchall():
             columns.setdefault(table, set()).add(column)
         for table, names in sorted(columns.items()):
             if table.startswith("_") or table in NOT_MERGED or table.startswith("sweep"):
