@@ -7,6 +7,9 @@ that stalls or is mastered gets less and one that moves (up, or down when it is 
 forgotten) gets more. As ALP-GMM samples each task, each example's skill is drawn on its
 own; ``pulls`` draws the budget in that many chunks of one skill each instead (concentrating
 data: on arith-v0 with the default student that made learning worse, not faster).
+``noise`` counts a change only beyond that many standard errors of the difference of two val
+measurements (binomial, at the skill's val size), so a skill that cannot be learnt does not
+draw data from its sampling noise.
 
 Arms are skills; at the Skill-Tree level each skill's count is then split over its subskills
 by their own ALP (on fresh-example accuracy), unmeasured subskills taking the mean ALP so
@@ -15,6 +18,7 @@ they get tried.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +37,9 @@ class ALPOptions(Checked):
     explore: float = field(default=0.2, metadata=within(0, 1))  # share drawn uniformly
     smoothing: float = field(default=1.0, metadata=within(0, 1, low_open=True))  # 1: last only
     pulls: int | None = field(default=None, metadata=at_least(1))  # None: one per example
+    # progress counted beyond this many standard errors of the difference of two val
+    # measurements (binomial, the skill's val size): 0 counts every change, noise included
+    noise: float = field(default=0.0, metadata=at_least(0))
 
     WHERE = "teacher.policy_options"
 
@@ -42,11 +49,12 @@ class ALPPolicy:
     def __init__(self, *, seed: int = 0, **options: Any) -> None:
         self.options = o = build(ALPOptions, options, "teacher.policy_options")
         self.seed, self.explore, self.smoothing, self.pulls = seed, o.explore, o.smoothing, o.pulls
+        self.noise = o.noise
         self.load_state({})
 
     def plan(self, observation: Observation, budget: int) -> Plan:
         readings = skill_readings(observation)
-        self._learn(readings)
+        self._learn(readings, {s.skill: s.n for s in observation.val.scores})
         probs = self._probabilities([r.key for r in readings])
         counts = sample_counts(probs, budget, derive_seed(self.seed, "alp", observation.iteration),
                                self.pulls)
@@ -68,8 +76,15 @@ class ALPPolicy:
         values = {"alp": known, "probabilities": {k: round(v, 4) for k, v in probs.items()}}
         return budget_plan(observation, counts, reasoning, values, sub_weights)
 
-    def _learn(self, readings) -> None:
+    def _learn(self, readings, sizes: Mapping[str, int] | None = None) -> None:
+        before = {r.key: self.memory.last[r.key][0] for r in readings if r.key in self.memory.last}
+        now = {r.key: r.accuracy for r in readings}
         for key, progress in self.memory.observe(readings).items():
+            n = (sizes or {}).get(key)
+            if self.noise and n and key in before:  # the change two samples of n items make
+                p0, p1 = before[key], now[key]
+                se = math.sqrt((p0 * (1 - p0) + p1 * (1 - p1)) / n)
+                progress = max(0.0, progress - self.noise * se)
             old = self.alp.get(key)
             self.alp[key] = progress if old is None else (
                 self.smoothing * progress + (1 - self.smoothing) * old)

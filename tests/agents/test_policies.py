@@ -53,3 +53,14 @@ def test_weakest_rejects_a_bad_floor():
 def test_unknown_policy_lists_the_known_ones():
     with pytest.raises(RegistryError, match="known: .*uniform.*weakest"):
         make_policy("best-ever")
+
+
+def test_alp_with_noise_counts_only_changes_beyond_the_val_sample_noise():
+    first, second = {"code": 0.0, "new": 0.0}, {"code": 0.05, "new": 0.4}  # 40 items each
+    plain, careful = make_policy("alp", seed=0), make_policy("alp", seed=0, noise=2.0)
+    for policy in (plain, careful):
+        policy.plan(observation(0, first), 100)
+        policy.plan(observation(1, second, [first]), 100)
+    assert plain.alp["code"] == pytest.approx(0.05) and plain.alp["new"] == pytest.approx(0.4)
+    assert careful.alp["code"] == 0.0  # 2 of 40 right by chance: within two standard errors
+    assert careful.alp["new"] == pytest.approx(0.4 - 2 * (0.4 * 0.6 / 40) ** 0.5)
