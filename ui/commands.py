@@ -257,7 +257,9 @@ def _print_overhead(report: dict) -> None:
     o = report["overhead"]
     if o:
         print(f"wall {o['wall_s']:.1f}s; loop overhead (outside evaluate, train, generate):"
-              f" {o['overhead_s']:.2f}s = {o['overhead_fraction']:.1%}")
+              f" {o['overhead_s']:.2f}s = {o['overhead_fraction']:.1%}"
+              + (f", of which the teacher's planning {o['plan_s']:.2f}s"
+                 if o.get("plan_s", 0) >= 0.01 else ""))
 
 
 def cmd_discover(args: argparse.Namespace) -> int:

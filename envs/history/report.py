@@ -86,7 +86,9 @@ def overhead(its) -> dict[str, float] | None:
     core = float(core_each.clip(upper=its.t_total.fillna(0.0)).sum())
     return {"wall_s": round(wall, 3), "core_s": round(core, 3),
             "overhead_s": round(wall - core, 3),
-            "overhead_fraction": round((wall - core) / wall, 4) if wall > 0 else 0.0}
+            "overhead_fraction": round((wall - core) / wall, 4) if wall > 0 else 0.0,
+            # inside the overhead: the policy's own time (an LLM policy's calls are most of it)
+            "plan_s": round(float(its.t_plan.fillna(0.0).sum()), 3)}
 
 
 def _plain(value: Any) -> Any:

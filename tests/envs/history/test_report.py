@@ -27,7 +27,8 @@ def _history(tmp_path, spans):
 def test_overhead_of_a_resumed_run_counts_only_time_inside_iterations(tmp_path):
     """Killed after iteration 1 and resumed an hour later: the hour is not loop overhead."""
     o = run_report(_history(tmp_path, [(0, 10), (10, 10), (3610, 10)]), "r")["overhead"]
-    assert o == {"wall_s": 30.0, "core_s": 24.0, "overhead_s": 6.0, "overhead_fraction": 0.2}
+    assert o == {"wall_s": 30.0, "core_s": 24.0, "overhead_s": 6.0, "overhead_fraction": 0.2,
+                 "plan_s": 0.0}
 
 
 def test_overhead_is_never_negative_when_iterations_overlap(tmp_path):
