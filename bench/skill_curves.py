@@ -51,7 +51,9 @@ def run(args: argparse.Namespace) -> dict:
     from agents.policy import make_policy
     from agents.runner import TASK_READERS
     from students import make_student
+    from envs.tasks.profile import world_of
     from students.seeding import derive_seed
+    from students.sim import Simulated
 
     seed_counts = {k: int(v) for k, v in (s.split("=") for s in args.seed_counts)}
     if args.task:
@@ -66,8 +68,11 @@ def run(args: argparse.Namespace) -> dict:
         task = pool(skills=args.skills, seed_counts=seed_counts, eval_size=args.eval_size or 50,
                     **({"levels": levels} if levels else {}))
         steps = 0
-    options = {"threads": 1, **{k: json.loads(v) for k, v in (o.split("=") for o in args.student_opt)}}
+    options = {**({"threads": 1} if args.student == "tiny-gpt" else {}),
+               **{k: json.loads(v) for k, v in (o.split("=") for o in args.student_opt)}}
     student = make_student(args.student, seed=args.seed, **options)
+    if isinstance(student, Simulated):
+        student.bind(world_of(task))
     env = LEVELS.make("skill-list", task=task, student=student)
     engine = make_engine("procedural", seed=args.seed, task=task)
     t0 = time.perf_counter()
@@ -82,7 +87,8 @@ def run(args: argparse.Namespace) -> dict:
 
     rows = [row(0)]
     policy = None if not args.policy else make_policy(
-        args.policy, seed=args.seed, **({"task": task} if args.policy in TASK_READERS else {}))
+        args.policy, seed=args.seed, **({"task": task} if args.policy in TASK_READERS else {}),
+        **{k: json.loads(v) for k, v in (o.split("=") for o in args.policy_opt)})
     schedule = [None] * steps if policy else phases(args.schedule, args.skills)
     for t, chosen in enumerate(schedule, start=1):
         if policy:
@@ -107,6 +113,7 @@ def main() -> None:
     parser.add_argument("--skills", nargs="+")
     parser.add_argument("--task", help="a challenge profile: its skills, seed set and protocol")
     parser.add_argument("--policy", help="a teacher policy instead of --schedule (with --task)")
+    parser.add_argument("--policy-opt", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--iterations", type=int, help="with --task: override its iterations")
     parser.add_argument("--seed-counts", nargs="*", default=[], metavar="SKILL=N")
     parser.add_argument("--schedule", nargs="+", default=["*:8"], metavar="SKILLS:STEPS")
