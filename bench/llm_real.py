@@ -4,6 +4,7 @@
     python bench/llm_real.py                      # every level, budget 100, 2 iterations
     python bench/llm_real.py --faults 0.3         # also through a proxy faulting 30% of calls
     python bench/llm_real.py --versus 3           # also the LLM policy against uniform, 3 seeds
+                                                  # on arith-v0's defaults (1000 x 6)
 
 Per run: the history's calls (sent, succeeded, failed by kind) beside the server's access
 log, the features refused, wall time, examples kept and the usable-output shares. One
@@ -91,7 +92,8 @@ def main_() -> None:
     parser.add_argument("--faults", type=float, default=0.0)
     parser.add_argument("--fault-levels", default=None, help="levels run through the proxy"
                                                               " (default: --levels)")
-    parser.add_argument("--versus-budget", type=int, default=100)
+    parser.add_argument("--versus-budget", type=int, default=1000)
+    parser.add_argument("--versus-iterations", type=int, default=6)
     parser.add_argument("--llm-opt", action="append", default=None, metavar="KEY=VALUE",
                         help="llm settings for every run (default: max_tokens=400)")
     parser.add_argument("--versus", type=int, default=0, help="seeds of llm vs uniform")
@@ -134,36 +136,49 @@ def main_() -> None:
                     entry["stderr_tail"] = err[-300:]
                     result["faulted"][level] = entry
                     print(json.dumps({f"faulted {level}": entry}), file=sys.stderr)
+        if args.versus:
+            result["versus"] = versus(where, db, server.url, args.versus, args.versus_budget,
+                                      args.versus_iterations)
         history = History(db)
         result["refused_features_all_runs"] = [
             {"endpoint": u, "model": m, "feature": f, "calls": n} for u, m, f, n in history.rows(
                 "SELECT base_url, model, feature, count(*) FROM llm_calls"
                 " WHERE error_kind = 'refused' GROUP BY ALL ORDER BY ALL")]
-        if args.versus:
-            result["versus"] = versus(where, db, server.url, args.versus, args.versus_budget)
     print(json.dumps(result, indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2))
 
 
-def versus(where: Path, db: Path, url: str, seeds: int, budget: int) -> dict:
+def versus(where: Path, db: Path, url: str, seeds: int, budget: int, iterations: int) -> dict:
     """The LLM policy (procedural engine: the same examples for the same plan) against
-    uniform, equal examples, per seed: final test mean. Printed as it goes."""
-    out: dict = {"llm": {}, "uniform": {}}
+    uniform on the built-in task with its defaults (arith-v0, the default tiny-gpt), equal
+    examples, per seed: final test mean. Printed as it goes."""
+    out: dict = {"task": "arith-v0 (defaults)", "budget": budget, "iterations": iterations,
+                 "llm": {}, "uniform": {}}
+    fallback = where / "fallback.toml"
+    fallback.write_text('[teacher]\npolicy_options = { fallback = "weakest" }\n')
     for seed in range(seeds):
-        for name, flags, llm in (("llm", ["--policy", "llm"], True),
-                                 ("uniform", ["--policy", "uniform"], False)):
-            code, run_id, wall, _ = run(where / f"v-{name}-{seed}", db, url, *flags, "--seed",
-                                        str(seed), budget=budget, llm=llm, eval_size=25,
-                                        extra='policy_options = { fallback = "weakest" }'
-                                        if llm else "")
+        for name in ("llm", "uniform"):
+            cmd = ["run", "--policy", name, "--seed", str(seed), "--budget", str(budget),
+                   "--iterations", str(iterations), "--quiet", "--db", str(db),
+                   "--checkpoints", str(where / f"v-{name}-{seed}")]
+            if name == "llm":
+                cmd += ["--config", str(fallback), "--base-url", url, "--model", MODEL,
+                        *LLM_FLAGS]
+            t0 = time.perf_counter()
+            with contextlib.redirect_stdout(io.StringIO()), \
+                    contextlib.redirect_stderr(io.StringIO()):
+                code = main(cmd)
+            wall = time.perf_counter() - t0
             h = History(db)
+            run_id = h.scalar("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 1")
             row = h.rows("SELECT test_mean, examples_used FROM iterations WHERE run_id = ?"
                          " ORDER BY iteration DESC LIMIT 1", [run_id])[0]
             usage = llm_usage(h, run_id) or {}
-            out[name][seed] = {"exit": code, "test_mean": round(row[0], 4),
+            out[name][seed] = {"exit": code, "run_id": run_id, "test_mean": round(row[0], 4),
                                "examples_used": row[1], "wall_s": round(wall, 1),
-                               "fallback_plans": len(usage.get("fallback_plans", []))}
+                               "fallback_plans": len(usage.get("fallback_plans", [])),
+                               "usable_plans": (usage.get("usable") or {}).get("plans")}
             print(json.dumps({f"versus {name} {seed}": out[name][seed]}), file=sys.stderr)
     diffs = [out["llm"][s]["test_mean"] - out["uniform"][s]["test_mean"] for s in range(seeds)]
     out["llm_minus_uniform"] = {"per_seed": [round(d, 4) for d in diffs],
