@@ -6,10 +6,11 @@
 The probes, in order: the model list (reachable? auth? which models?), a plain chat call
 (latency, token usage), JSON mode, JSON schema (and, where that is refused, the schema in
 llama.cpp's json_object form), ``seed``, and a few calls at once (the slots the server runs in
-parallel). A transient failure (429, a 5xx that names no feature, a
-timeout, a dropped connection) is tried again twice; a refusal is not. What was learnt goes
-to ``llm_capabilities``, so calls never try a refused feature, and each probe is a
-``role='check'`` row of ``llm_calls``: both only once the caller has decided to record them.
+parallel). A transient failure (429, a 5xx that names no feature, a timeout, a dropped
+connection) is tried up to four more times, so that a flaky endpoint still has its features
+learnt; a refusal is not tried again. What was learnt goes to ``llm_capabilities``, so calls
+never try a refused feature, and each probe is a ``role='check'`` row of ``llm_calls``: both
+only once the caller has decided to record them.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class _Prober:
         self.api = openai.OpenAI(base_url=config.base_url, api_key=config.api_key(),
                                  timeout=config.timeout or 120.0, max_retries=0)
 
-    def post(self, label: str, body: dict[str, Any], tries: int = 3) -> tuple[Any, float] | CallFailed:
+    def post(self, label: str, body: dict[str, Any], tries: int = 5) -> tuple[Any, float] | CallFailed:
         """One probe call, tried again on a transient failure; every attempt is recorded."""
         call_id = secrets.token_hex(8)
         failure: CallFailed | None = None
