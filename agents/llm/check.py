@@ -187,7 +187,8 @@ def _probe(p: _Prober, config: LLMConfig, report: CheckReport, known: dict[str, 
             learnt[feature] = (True, None, "answered")
             add(Probe(name, True, f"answered {_content(got[0])[:30]!r}"))
     now = {**known, **{f: v[0] for f, v in learnt.items()}}
-    if now.get("json_schema") is False and now.get("json_object"):
+    if now.get("json_schema") is False and now.get("json_object") is not False:
+        # also when JSON mode's probe met only transient failures: the schema form answers for it
         after = next(i for i, probe in enumerate(report.probes) if probe.name == "JSON schema")
         report.probes.insert(after + 1, _grammar_probe(p, config, learnt,
                                                        known.get("json_object_schema")))
@@ -232,6 +233,8 @@ def _grammar_probe(p: _Prober, config: LLMConfig, learnt: dict, before: bool | N
         kept = False
     learnt["json_object_schema"] = (kept, None, "kept to the schema" if kept else
                                     f"answered without keeping to the schema: {text[:80]!r}")
+    if "json_object" not in learnt:  # its own probe met only transient failures
+        learnt["json_object"] = (True, None, "answered, with a schema beside it")
     return Probe(name, kept, f"answered {text[:30]!r}" if kept else
                  f"schema ignored: answered {text[:30]!r}")
 

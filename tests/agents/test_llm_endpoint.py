@@ -183,6 +183,23 @@ def test_a_server_that_keeps_to_the_schema_in_json_object_form_gets_it_without_t
         ("json_object_schema",)]
 
 
+def test_the_schema_form_is_learnt_even_when_json_modes_own_probe_meets_only_faults(tmp_path):
+    """Through a flaky endpoint, JSON mode's probe can fail five times in a row: the schema
+    form is probed anyway, and answering it teaches both."""
+    kept = lambda body: '{"ok": true, "checked": 1, "total": 5}'  # noqa: E731
+    with ScriptedServer(kept, supports=("json_object",), refusal=LLAMA_REFUSAL) as server, \
+            LLMClient(LLMConfig(base_url=server.url, model="scripted", backoff=0.01, timeout=2.0),
+                      history=History(tmp_path / "h.duckdb"), run_id="r") as client:
+        server.push(Reply("ok"), *(Reply(None, 503) for _ in range(5)))  # chat, then JSON mode
+        report = client.preflight()
+        assert client.complete(chat("add", "2+3", Sum)).parsed.total == 5
+        body = server.log[-1].body
+    assert {p.name: p.ok for p in report.probes}["JSON mode"] is None  # its probe: 5 faults
+    assert report.learnt["json_object_schema"][0] is True and report.learnt["json_object"][0]
+    assert body["response_format"] == {"type": "json_object",
+                                       "schema": body["response_format"]["schema"]}
+
+
 class OneSlot(ScriptedServer):
     """Answers one request at a time, as llama.cpp's Python server does."""
 
