@@ -9,20 +9,10 @@ from envs.history import History, summaries
 from envs.tasks.task import make
 from tests.fakes.chat_server import ScriptedServer
 from tests.fakes.llm_run import SKILLS, write_config
-from tests.fakes.teacher import ScriptedTeacher
+from tests.fakes.teacher import Forgetful
 from ui.cli import main
 
 pytestmark = pytest.mark.slow
-
-
-class Forgetful(ScriptedTeacher):
-    """Plans iteration 2 with skills that do not exist."""
-
-    def plan(self, user):
-        if "Iteration 2;" in user:
-            return json.dumps({"reasoning": "r", "allocations": [{"skill": "algebra",
-                                                                 "count": 5}]})
-        return super().plan(user)
 
 
 def test_show_gives_the_llm_account_and_replays_are_not_spending(tmp_path, capsys):

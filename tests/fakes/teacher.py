@@ -81,3 +81,13 @@ class ScriptedTeacher:
             answer = self.answers.get(prompt) or self.task.oracle(skill, prompt) or ""
             answers.append({"index": int(index), "answer": answer})
         return json.dumps({"answers": answers})
+
+
+class Forgetful(ScriptedTeacher):
+    """Plans iteration 2 with a skill that does not exist (the plan becomes a fallback)."""
+
+    def plan(self, user: str) -> str:
+        if "Iteration 2;" in user:
+            return json.dumps({"reasoning": "r", "allocations": [{"skill": "algebra",
+                                                                 "count": 5}]})
+        return super().plan(user)

@@ -20,7 +20,7 @@ from envs.history.llm_usage import llm_usage
 from envs.tasks.task import make
 from tests.fakes.chat_server import Reply, ScriptedServer
 from tests.fakes.llm_run import SKILLS, write_config
-from tests.fakes.teacher import ScriptedTeacher
+from tests.fakes.teacher import Forgetful, ScriptedTeacher
 from ui.cli import main
 from ui.handlers import Deps, bind
 from ui.launcher import Launcher
@@ -47,16 +47,6 @@ def closed_port() -> int:
 
 def teacher() -> ScriptedTeacher:
     return ScriptedTeacher(make("arith-v0", eval_size=4, skills=SKILLS))
-
-
-class Forgetful(ScriptedTeacher):
-    """Plans iteration 2 with a skill that does not exist; a fifth of its prompts are junk."""
-
-    def plan(self, user):
-        if "Iteration 2;" in user:
-            return json.dumps({"reasoning": "r", "allocations": [{"skill": "algebra",
-                                                                 "count": 5}]})
-        return super().plan(user)
 
 
 def probes(text: str) -> dict[str, str]:
