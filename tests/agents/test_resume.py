@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = {
     "task": {"id": "arith-v0", "options": {"skills": ["cmp", "add", "rev"], "eval_size": 20,
                                               "seed_counts": {"cmp": 60, "add": 60}}},
-    # epochs: enough that training is most of an iteration, a wide window to kill it in
-    "student": {"id": "tiny-gpt", "options": {"d_model": 32, "layers": 1, "epochs": 6}},
+    # epochs: enough that training is most of an iteration, a window of seconds to kill it in
+    # (the live phase is written at most every 0.5 s, the newest one winning)
+    "student": {"id": "tiny-gpt", "options": {"d_model": 32, "layers": 1, "epochs": 15}},
     "teacher": {"policy": "weakest", "budget": 150},
     "iterations": 3,
     "seed": 11,
@@ -58,7 +59,7 @@ def kill_during_training(db: Path, args: list[str], iteration: int) -> str:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
                 return runs.run_id[0]
-        time.sleep(0.02)
+        time.sleep(0.1)  # each look opens the file, which the run's writes wait for
     proc.kill()
     pytest.fail("never saw the training phase")
 
