@@ -129,7 +129,11 @@ def test_the_runs_table_selects_stops_and_resumes_the_clicked_run(browser, serve
     page.locator("#skill-heatmap g.hm image").wait_for(state="attached", timeout=120_000)
     loaded(page, "#skill-heatmap")
     region = tmp_path / "heatmap.png"
-    page.locator("#skill-heatmap").screenshot(path=str(region))
+    for _ in range(20):  # the image is attached before it is painted: look again
+        page.locator("#skill-heatmap").screenshot(path=str(region))
+        if not_blank(region):
+            break
+        page.wait_for_timeout(500)
     assert not_blank(region)
 
     shots = os.environ.get("CURRICULAB_SHOTS")
