@@ -4,13 +4,10 @@ Every call goes: cache lookup -> (concurrency slot -> HTTP call -> parse) with r
 record (in the background, in group commits). Retries back off on 429, 5xx, timeouts and
 dropped connections and re-ask on output that is empty, cut off, not JSON or not the schema.
 A request feature the endpoint refuses (a structured-output mode, a parameter such as
-``seed``), whatever the status it answers with, is learnt once per endpoint and model
-(``agents/llm/capabilities.py``): the call is asked again without it (json_schema ->
-json_object with the schema -> json_object -> JSON in text) without spending a retry, and no
-later call or run sends it again. While a feature is still unknown, one call at a time tries
-it. Every attempt is a row of ``llm_calls``; a completed call is a row of ``llm_cache`` (unless
-``llm.cache`` is off), so a resumed or repeated run replays it instead of paying again. Nothing
-secret is written.
+``seed``) is learnt once and the call asked again without it, without spending a retry
+(``agents/llm/fallback.py``). Every attempt is a row of ``llm_calls``; a completed call is a
+row of ``llm_cache`` (unless ``llm.cache`` is off), so a resumed or repeated run replays it
+instead of paying again. Nothing secret is written.
 """
 
 from __future__ import annotations
@@ -30,17 +27,17 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from agents.llm.budget import Budget
-from agents.llm.capabilities import MODES, Capabilities, CapabilityStore, write_rows
+from agents.llm.capabilities import Capabilities, CapabilityStore, write_rows
 from agents.llm.config import LLMConfig
 from agents.llm.errors import CallFailed, EndpointUnusable, classify
 from agents.llm.check import CheckReport
+from agents.llm.fallback import Fallback
 from agents.llm.loop import LoopThread
 from agents.llm.prices import price_for
 from agents.llm.redact import endpoint_key
 from agents.llm.request import Reply, Request
 from agents.llm.store import CacheEntry, CallRecord, CallStore, GroupWriter, Job
-from agents.llm.structured import (ENFORCED, OutputError, instruction, next_mode, parse,
-                                   response_format)
+from agents.llm.structured import ENFORCED, OutputError, instruction, parse, response_format
 from envs.history import History
 from envs.history.clock import utcnow
 from students.errors import ConfigError
@@ -70,10 +67,7 @@ class LLMClient:
         self.endpoint = endpoint_key(config.base_url)
         self.capabilities = CapabilityStore(history, self.endpoint, config.model)
         self.caps: Capabilities = self.capabilities.load()
-        self.mode = (self.caps.mode("json_schema") if config.structured == "auto"
-                     else config.structured)
         self.stats = {"calls": 0, "cached": 0, "errors": 0}
-        self._gate: asyncio.Lock | None = None  # one call at a time tries an unknown feature
         self.check: CheckReport | None = None  # the last preflight check
         self._pending: list[CallRecord] = []  # the check's rows, written with the first calls
         self._pending_job: Job | None = None
@@ -82,6 +76,8 @@ class LLMClient:
         self._slots: asyncio.Semaphore | None = None
         self._in_flight, self._active_at = 0, 0.0  # the log is written between bursts of calls
         self._writer = GroupWriter(self.store, busy=self._busy)
+        self.fallback = Fallback(config, self.capabilities, self.caps,
+                                 put=lambda job: self._writer.put(job=job))
         self._recent: dict[str, CacheEntry] = {}  # completed here; the write may still be queued
         self._known = (self.store.cached_keys(config.model) if config.cache != "off"
                        else set())  # in the cache when we started
@@ -125,13 +121,7 @@ class LLMClient:
         if not report.usable:
             raise EndpointUnusable(f"the LLM endpoint cannot serve a teacher: {report.problem}"
                                    " (`curriculab llm check` probes it)")
-        for feature, (ok, value, _) in report.learnt.items():
-            if ok is not None:
-                self.caps.known[feature] = ok
-            if value is not None:
-                self.caps.values[feature] = value
-        if self.config.structured == "auto":
-            self.mode = self.caps.mode("json_schema")
+        self.fallback.adopt(report.learnt)
         self._pending = [replace(c, run_id=self.store.run_id) for c in report.calls]
         rows = self.capabilities.rows(report.learnt)
         self._pending_job = lambda con: write_rows(con, rows)
@@ -222,7 +212,7 @@ class LLMClient:
                 base_url=self.config.base_url, api_key=self.config.api_key(),
                 timeout=self.timeout, max_retries=0)
             self._slots = asyncio.Semaphore(self.concurrency)  # shared by every caller
-            self._gate = asyncio.Lock()
+            self.fallback.open()
         batch = _Batch(self._api, self._slots, self._writer)
         firsts = {k: (r, text) for (k, text), r in zip(identities, requests)}  # one call each
         results = await asyncio.gather(*(
@@ -240,12 +230,13 @@ class LLMClient:
                 return reply
         attempt, tries = 0, 0
         while True:
-            mode = self.mode if self.config.structured == "auto" else self.config.structured
-            outcome = await self._gated(batch, call, mode, attempt)
+            outcome = await self.fallback.gated(
+                call.request, self.fallback.current(),
+                lambda mode, n=attempt: self._attempt(batch, call, mode, n))
             attempt += 1
             if isinstance(outcome, Reply):
                 return outcome
-            if outcome.kind == "refused" and self._learn_refusal(outcome, mode):
+            if outcome.kind == "refused" and self.fallback.refused(outcome):
                 continue  # a refused feature is not the endpoint failing: no retry is used up
             tries += 1
             if not outcome.retryable or tries > self.config.retries:
@@ -265,53 +256,6 @@ class LLMClient:
         batch.writer.put(record)
         return Reply(call.request, call.call_id, hit.content, parsed, True, hit.tokens_in,
                      hit.tokens_out)
-
-    def _features(self, request: Request, mode: str) -> list[str]:
-        """What this request would try: its structured mode and the parameters it sends."""
-        used = [mode] if request.schema is not None and mode != "text" else []
-        if request.seed is not None:
-            used.append("seed")
-        return used + [p for p in {**self.config.params(), **request.params}
-                       if p not in self.caps.dropped()]
-
-    async def _gated(self, batch: _Batch, call: _Call, mode: str,
-                     attempt: int) -> Reply | CallFailed:
-        """An attempt; while it would try a feature not known yet, one such attempt at a time,
-        so that a refusal is met once, not once per call in flight."""
-        if not self.caps.unknown(self._features(call.request, mode)):
-            return await self._attempt(batch, call, mode, attempt)
-        assert self._gate is not None
-        async with self._gate:
-            if self.config.structured == "auto":
-                mode = self.mode  # the call before us may have learnt a refusal
-            if self.caps.unknown(self._features(call.request, mode)):
-                return await self._attempt(batch, call, mode, attempt)
-        return await self._attempt(batch, call, mode, attempt)  # learnt meanwhile: no queue
-
-    def _learn_refusal(self, failure: CallFailed, mode: str) -> bool:
-        """Remember a refused feature (in the history, for every later call and run); True when
-        the call can go on without it."""
-        feature = failure.feature
-        if feature is None:
-            return False
-        self._learn({feature: (False, None, str(failure)[:300])})
-        if feature in MODES:
-            if self.config.structured != "auto" or next_mode(feature) is None:
-                return False
-            self.mode = self.caps.mode(self.mode)
-            return True
-        return True  # a parameter: left out of every later body
-
-    def _learn(self, learnt: dict[str, tuple[bool | None, str | None, str]]) -> None:
-        new = {f: v for f, v in learnt.items() if self.caps.known.get(f) != v[0]}
-        if not new:
-            return
-        for feature, (ok, _, _) in new.items():
-            if ok is not None:
-                self.caps.known[feature] = ok
-        rows = self.capabilities.rows(new)
-        if self.store.history is not None:
-            self._writer.put(job=lambda con: write_rows(con, rows))
 
     async def _attempt(self, batch: _Batch, call: _Call, mode: str, attempt: int) -> Reply | CallFailed:
         request, t0, tokens = call.request, time.perf_counter(), (0, 0)
@@ -333,12 +277,12 @@ class LLMClient:
                 raise
             failure = classify(e, mode, self.config.api_key_env, body)
             if answered:
-                self._supported(request, mode)
+                self.fallback.supported(request, mode)
             self.stats["errors"] += 1
             batch.writer.put(self._record(call, mode, attempt, "error", tokens=tokens,
                                           latency=time.perf_counter() - t0, failure=failure))
             return failure
-        self._supported(request, mode)
+        self.fallback.supported(request, mode)
         record = self._record(call, mode, attempt, "ok", tokens=tokens, latency=latency)
         entry = (CacheEntry(call.key, self.config.model, call.logical, content, finish, *tokens,
                             call.call_id, self.endpoint) if self.config.cache != "off" else None)
@@ -347,12 +291,6 @@ class LLMClient:
             self._recent[call.key] = entry
         batch.writer.put(record, entry)
         return Reply(request, call.call_id, content, parsed, False, *tokens)
-
-    def _supported(self, request: Request, mode: str) -> None:
-        """The endpoint answered a request that used these features: it supports them."""
-        unknown = self.caps.unknown(self._features(request, mode))
-        if unknown:
-            self._learn({f: (True, None, "answered") for f in unknown})
 
     async def _pending_now(self) -> None:
         self._flush_pending()
