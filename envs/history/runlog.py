@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,13 +18,14 @@ import duckdb
 
 from envs.history.clock import utcnow
 from envs.history.database import History, insert_rows
-from envs.history.liveness import BEAT_S, busy_error, is_alive, owner
+from envs.history.heartbeat import Heartbeat
+from envs.history.liveness import busy_error, is_alive, owner
+from envs.history.phase import DETAIL_S, PhaseWriter
 from envs.records import Alert, Plan, SkillProfile, Subskill, Verdict
 from students.base import TrainReport
 from students.errors import ConfigError, CurriculabError
 
 PHASES = ("evaluate", "plan", "generate", "check", "train")
-DETAIL_S = 0.5  # the live phase and progress within it are written at most this often
 MAX_TRACE = 100  # training losses kept for the live loss curve (thinned beyond)
 # Tables with run_id and iteration that a resume keeps whole: every attempt at an LLM call was
 # paid for (the run's budget counts it) and its cache entry names it, so it stays recorded.
@@ -128,11 +128,11 @@ class RunLog:
 
     def __init__(self, history: History, run_id: str) -> None:
         self.history, self.run_id = history, run_id
-        self._phases = _PhaseWriter(self._write_phase)
+        self._phases = PhaseWriter(self._write_phase)
         self._at: tuple[str | None, int] = (None, 0)  # the phase and iteration now
         self._losses: list[float] = []  # the current training's losses, thinned
         self._posted = self._since = 0.0
-        self._beat = _Heartbeat(self._write_beat)
+        self._beat = Heartbeat(self._write_beat)
 
     @classmethod
     def create(cls, history: History, run_id: str, *, config: Mapping[str, Any],
@@ -367,89 +367,3 @@ def _columns(n: int, /, **columns: Any) -> dict[str, list[Any]]:
     """``n`` rows as columns: a list is one value per row, anything else one value for all."""
     return {name: value if isinstance(value, list) else [value] * n
             for name, value in columns.items()}
-
-
-class _PhaseWriter:
-    """Writes the newest posted phase on a background thread that lives while there is
-    something to write. Watchers need only the newest value, so one not yet written when
-    another is posted is replaced, and writes are at least ``every_s`` apart (a fast run
-    changes phase hundreds of times a second; a write costs a transaction) unless a
-    ``flush`` waits. A failed write is raised by the next ``flush``."""
-
-    def __init__(self, write, every_s: float = DETAIL_S) -> None:
-        self._write, self._every = write, every_s
-        self._cond = threading.Condition()
-        self._latest: list[Any] | None = None
-        self._busy = False
-        self._flushing = 0
-        self._error: CurriculabError | None = None
-        self._thread: threading.Thread | None = None
-
-    def post(self, values: list[Any]) -> None:
-        with self._cond:
-            self._latest = values
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="phase-writer", daemon=True)
-                self._thread.start()
-            self._cond.notify_all()
-
-    def flush(self) -> None:
-        with self._cond:
-            self._flushing += 1
-            self._cond.notify_all()
-            try:
-                while self._latest is not None or self._busy:
-                    self._cond.wait()
-            finally:
-                self._flushing -= 1
-            error, self._error = self._error, None
-        if error is not None:
-            raise error
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                if self._latest is None:  # nothing left: the thread ends (post starts another)
-                    self._thread = None
-                    return
-                values, self._latest, self._busy = self._latest, None, True
-            began = time.monotonic()
-            try:
-                self._write(values)
-            except CurriculabError as e:
-                with self._cond:
-                    self._error = e
-            finally:
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
-                    left = self._every - (time.monotonic() - began)
-                    if left > 0:  # the next write waits its turn, or a flush
-                        self._cond.wait_for(lambda: self._flushing, timeout=left)
-
-
-class _Heartbeat:
-    """A daemon thread that writes the run's heartbeat every ``BEAT_S`` seconds, so that a
-    long phase (a big student's training) never reads as a dead process; it ends with
-    ``stop``, once the run is no longer recorded as running, or with the process."""
-
-    def __init__(self, beat) -> None:
-        self._beat = beat
-        self._done = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._done.set()
-
-    def _run(self) -> None:
-        while not self._done.wait(BEAT_S):
-            try:
-                if not self._beat():
-                    return
-            except CurriculabError:  # the file is busy or gone: the next beat tries again
-                continue

@@ -8,7 +8,8 @@ import pytest
 from envs.history import History
 from envs.history.migrations import MIGRATIONS, migrate
 from envs.history import HistoryError
-from envs.history.runlog import KEPT_ON_RESUME, RunLog, _PhaseWriter
+from envs.history.phase import PhaseWriter
+from envs.history.runlog import KEPT_ON_RESUME, RunLog
 
 
 def test_new_file_gets_every_migration(tmp_path):
@@ -138,7 +139,7 @@ def test_a_held_file_serves_every_write_and_read_of_the_process_through_one_conn
 
 def test_phases_posted_faster_than_written_keep_the_newest_and_a_flush_writes_at_once():
     written = []
-    writer = _PhaseWriter(written.append, every_s=5.0)
+    writer = PhaseWriter(written.append, every_s=5.0)
     start = time.monotonic()
     for k in range(500):  # a fast run's phase changes
         writer.post([k])

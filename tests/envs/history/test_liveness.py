@@ -64,9 +64,9 @@ def test_the_claim_is_atomic_in_the_history(tmp_path):
 
 
 def test_a_running_process_keeps_beating(tmp_path, monkeypatch):
-    import envs.history.runlog as runlog
+    import envs.history.heartbeat as heartbeat
 
-    monkeypatch.setattr(runlog, "BEAT_S", 0.05)
+    monkeypatch.setattr(heartbeat, "BEAT_S", 0.05)
     history = _running(tmp_path, silent_s=STALE_S + 60)
     log = RunLog(history, "run-a")
     log.claim("resumed")
