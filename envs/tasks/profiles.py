@@ -194,3 +194,27 @@ DistractorsV2 = _profile_v2(
      **{s: replace(SEEDED, interferes=tuple(x for x in V2_DISTRACT if x != s)) for s in ("max", "rev")},
      "par": Law(scale=100), "min": Law(cap=0.85, scale=250), "inc": Law(scale=2500),
      "ri": Law(scale=2500)})
+
+
+# -- v3: learners that move step by step (bench/NOTES.md, "v3 worlds") ----------------------
+# tiny-gpt learns min, srt, odd and cmp gradually with their own examples (no jump), so a
+# teacher that watches val accuracy sees which data helps; with the seed set of max, rev and
+# dup it keeps those three near 1 under uniform, and they erode by 0.1-0.3 while unfed.
+V3_DISTRACT = ("hsa", "hsb", "hsc", "hsd", "hse", "hsf", "max", "rev", "dup", "min", "srt",
+               "odd", "cmp")
+DistractorsV3 = _profile_v2(
+    "distractors-v3",
+    """Thirteen skills, six of them distractors (hsa..hsf: the answer is a fixed pseudo-random
+    code of the prompt, memorised on training items, never answered on val or test). Three
+    (max, rev, dup) are known after the seed set; four (min, srt, odd, cmp) are learnt
+    gradually, each with its own examples, so uniform spends less than a third of the budget
+    where it helps. An ideal teacher gives the distractors nothing and spends the budget on
+    the four learnable, unknown skills, feeding a known one again when it falls below mastery.""",
+    V3_DISTRACT, {"max": 1000, "rev": 1000, "dup": 1000},
+    Challenge(frozenset(V3_DISTRACT[6:]), frozenset(("max", "rev", "dup")), threshold=0.34,
+              budget=600, iterations=8),
+    {**{s: Law(cap=0.0) for s in V3_DISTRACT[:6]},
+     **{s: replace(SEEDED, interferes=tuple(x for x in V3_DISTRACT if x != s))
+        for s in ("max", "rev", "dup")},
+     "min": Law(cap=0.97, scale=250), "srt": Law(cap=0.8, scale=600),
+     "odd": Law(cap=0.6, scale=1500), "cmp": Law(cap=0.8, scale=500)})
