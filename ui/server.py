@@ -25,7 +25,7 @@ from ui.access import login
 from ui.app import build_app
 from ui.hosts import HostCheck, allowed_hosts
 from ui.launcher import Launcher
-from ui.views.runs import registered
+from ui.views.run_form import registered
 
 DEFAULT_PORT = 7860
 

@@ -115,7 +115,8 @@ def run_form(db: Path, ck: Path, form: dict) -> tuple[int, str]:
     from envs.history import History
     from ui.handlers import Deps, bind
     from ui.launcher import Launcher
-    from ui.views.runs import form_defaults, start_run
+    from ui.views.run_form import form_defaults
+    from ui.views.runs import start_run
 
     history = History(db)
     launcher = Launcher(history, checkpoint_dir=ck)

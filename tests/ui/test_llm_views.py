@@ -27,7 +27,8 @@ from ui.launcher import Launcher
 from ui.llm_account import share
 from ui.views.cost import load_cost
 from ui.views.curriculum import load_curriculum
-from ui.views.runs import check_llm, start_run
+from ui.views.run_form import check_llm
+from ui.views.runs import start_run
 
 KEY = "sk-test-Zm9ybUNoZWNrS2V5MTIzNDU2Nzg"
 PASSWORD = "hunter2pass"

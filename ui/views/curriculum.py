@@ -16,7 +16,7 @@ from envs.history.queries import run_row
 from envs.level import Level
 from ui import charts, llm_account
 from ui.handlers import Deps, On, Shared, follow_run, human
-from ui.views.runs import NO_SUBSKILLS
+from ui.views.run_form import NO_SUBSKILLS
 
 
 @dataclass(frozen=True, slots=True)
