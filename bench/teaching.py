@@ -54,7 +54,7 @@ from students.errors import ConfigError, CurriculabError  # noqa: E402
 from students.plugins import load_plugins  # noqa: E402
 
 PROFILES = ("independent-v1", "mostly-known-v1", "distractors-v1", "prerequisites-v1",
-            "forgetting-v1", "mostly-known-v2", "distractors-v2")
+            "forgetting-v1", "mostly-known-v2", "distractors-v2", "distractors-v3")
 POLICIES = ("uniform", "weakest", "alp", "sec", "frontier", "explore-exploit", "oracle")
 STUDENTS = ("sim", "tiny-gpt")
 QUICK_STUDENT = {"d_model": 32, "layers": 1, "heads": 2, "epochs": 1}

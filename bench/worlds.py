@@ -27,7 +27,7 @@ from envs.tasks.task import make  # noqa: E402
 from students.sim import SimStudent, World  # noqa: E402
 
 PROFILES = ("independent-v1", "mostly-known-v1", "distractors-v1", "prerequisites-v1",
-            "forgetting-v1", "mostly-known-v2", "distractors-v2")
+            "forgetting-v1", "mostly-known-v2", "distractors-v2", "distractors-v3")
 
 
 _Pair = namedtuple("_Pair", "prompt answer")

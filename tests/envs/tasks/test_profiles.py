@@ -9,7 +9,7 @@ from students.errors import ConfigError
 from tests.benches import load_bench
 
 PROFILES = ("independent-v1", "mostly-known-v1", "distractors-v1", "prerequisites-v1",
-            "forgetting-v1", "mostly-known-v2", "distractors-v2")
+            "forgetting-v1", "mostly-known-v2", "distractors-v2", "distractors-v3")
 worlds = load_bench("worlds")
 
 
@@ -53,8 +53,8 @@ def test_a_task_without_a_world_is_a_clear_error_for_the_sim_student():
 
 
 def test_by_hand_the_ideal_schedule_beats_uniform_and_order_matters():
-    for profile in ("mostly-known-v2", "distractors-v2", "mostly-known-v1", "distractors-v1",
-                    "prerequisites-v1"):  # prerequisites-v1 last: its competences are read below
+    for profile in ("distractors-v3", "mostly-known-v2", "distractors-v2", "mostly-known-v1",
+                    "distractors-v1", "prerequisites-v1"):  # prerequisites-v1 last: its competences are read below
         threshold = make(profile).challenge.threshold
         uniform, _ = worlds.expected_curve(profile, lambda c, comp: dict.fromkeys(comp, 1.0))
         ideal, comp = worlds.expected_curve(profile, worlds.ideal)
@@ -65,7 +65,7 @@ def test_by_hand_the_ideal_schedule_beats_uniform_and_order_matters():
     assert comp["sm5"] > 0.8 > 0.3 > hard_comp["sm5"]  # same examples, easy-to-hard vs hard-only
 
 
-@pytest.mark.parametrize("profile", ("mostly-known-v2", "distractors-v2"))
+@pytest.mark.parametrize("profile", ("mostly-known-v2", "distractors-v2", "distractors-v3"))
 def test_a_v2_profiles_ground_truth_holds_for_the_sim_student(profile):
     """After the seed set the known skills are mastered on val and the rest are not; the
     distractors stay at 0 on val after training on them; the issue's proportions hold."""
