@@ -42,6 +42,11 @@ def phases(schedule: list[str], skills: list[str]) -> list[list[str]]:
     return steps
 
 
+def key_values(pairs: list[str]) -> dict:
+    """``KEY=VALUE`` options, each value read as JSON."""
+    return {k: json.loads(v) for k, v in (o.split("=", 1) for o in pairs)}
+
+
 def run(args: argparse.Namespace) -> dict:
     from agents.engine import make_engine
     from envs.environment import LEVELS
@@ -69,7 +74,7 @@ def run(args: argparse.Namespace) -> dict:
                     **({"levels": levels} if levels else {}))
         steps = 0
     options = {**({"threads": 1} if args.student == "tiny-gpt" else {}),
-               **{k: json.loads(v) for k, v in (o.split("=") for o in args.student_opt)}}
+               **key_values(args.student_opt)}
     student = make_student(args.student, seed=args.seed, **options)
     if isinstance(student, Simulated):
         student.bind(world_of(task))
@@ -88,7 +93,7 @@ def run(args: argparse.Namespace) -> dict:
     rows = [row(0)]
     policy = None if not args.policy else make_policy(
         args.policy, seed=args.seed, **({"task": task} if args.policy in TASK_READERS else {}),
-        **{k: json.loads(v) for k, v in (o.split("=") for o in args.policy_opt)})
+        **key_values(args.policy_opt))
     schedule = [None] * steps if policy else phases(args.schedule, args.skills)
     for t, chosen in enumerate(schedule, start=1):
         if policy:

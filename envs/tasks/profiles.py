@@ -196,7 +196,7 @@ DistractorsV2 = _profile_v2(
      "ri": Law(scale=2500)})
 
 
-# -- v3: learners that move step by step (bench/NOTES.md, "v3 worlds") ----------------------
+# -- v3: learners that move step by step (bench/NOTES.md, "v3: learners that move step by step")
 # tiny-gpt learns min, srt, odd and cmp gradually with their own examples (no jump), so a
 # teacher that watches val accuracy sees which data helps; with the seed set of max, rev and
 # dup it keeps those three near 1 under uniform, and they erode by 0.1-0.3 while unfed.
